@@ -1,6 +1,8 @@
 package flux
 
 import (
+	"strings"
+
 	"github.com/google/uuid"
 )
 
@@ -15,11 +17,12 @@ func NewID() string {
 	return id.String()
 }
 
-// ValidID reports whether s is a UUID in canonical form. Stores answer
-// ENotFound for an id that is not valid, so that a malformed id in a URL
-// behaves like an unknown one.
+// ValidID reports whether s is a UUID in canonical form: 36 characters,
+// lower-case hexadecimal, hyphenated. Stores answer ENotFound for an id that
+// is not valid, so that a malformed id in a URL behaves like an unknown one;
+// requiring one spelling keeps every store comparing ids the same way.
 func ValidID(s string) bool {
-	if len(s) != 36 {
+	if len(s) != 36 || strings.ToLower(s) != s {
 		return false
 	}
 	_, err := uuid.Parse(s)

@@ -78,9 +78,10 @@ type GoalStore interface {
 	CreateGoal(ctx context.Context, g *Goal) error
 	// CreateGoalPlan stores a goal with its milestones and tasks in one
 	// transaction. Every row takes the goal's UserID; milestones take the
-	// goal's ID and PlanVersion; tasks take the goal's ID and name their
-	// milestone by Milestone.ID (filled in first when empty, so callers may
-	// set Task.MilestoneID to the index-based ids they assigned).
+	// goal's ID and PlanVersion; tasks take the goal's ID. A task names its
+	// milestone by Milestone.ID, so a caller linking tasks to milestones
+	// assigns the milestone ids first (NewID); a task naming a milestone that
+	// is not in the plan is ENotFound.
 	CreateGoalPlan(ctx context.Context, p *GoalPlan) error
 	// ReplacePlan installs a new plan for an existing goal in one
 	// transaction: it saves p.Goal (typically with PlanVersion+1, a new
@@ -309,6 +310,10 @@ type Stores interface {
 	Patterns() PatternStore
 	Tokens() TokenStore
 	Secrets() SecretStore
+	// Jobs is the durable job queue; inside Atomic a job is enqueued in
+	// the same transaction, so it exists if and only if the transaction
+	// commits. Without a queue attached its calls fail with EUnavailable.
+	Jobs() JobQueue
 }
 
 // Store is a Flux database.
