@@ -1,0 +1,166 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/httpapi/auth"
+)
+
+type ctxKey int
+
+const (
+	keyRequestID ctxKey = iota
+	keyPrincipal
+	keyUser
+	keyLogInfo
+)
+
+// logInfo is filled in while a request is served and read by the access log.
+type logInfo struct {
+	userID string
+}
+
+// requestID returns the request's id ("" outside a request).
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(keyRequestID).(string)
+	return id
+}
+
+// validRequestID accepts a caller's X-Request-ID when it is short and plain.
+func validRequestID(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, c := range s {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+func newRequestID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// statusRecorder remembers the status and size of a response.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	n, err := r.ResponseWriter.Write(b)
+	r.bytes += n
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+// observe assigns the request id, recovers panics and writes the access log.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get("X-Request-ID")
+		if !validRequestID(id) {
+			id = newRequestID()
+		}
+		w.Header().Set("X-Request-ID", id)
+		info := &logInfo{}
+		ctx := context.WithValue(r.Context(), keyRequestID, id)
+		ctx = context.WithValue(ctx, keyLogInfo, info)
+		r = r.WithContext(ctx)
+		rec := &statusRecorder{ResponseWriter: w}
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(ctx, "panic serving request", "request_id", id, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if rec.status == 0 {
+					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
+				}
+			}
+			attrs := []any{
+				"request_id", id, "method", r.Method, "path", r.URL.Path,
+				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			}
+			if info.userID != "" {
+				attrs = append(attrs, "user_id", info.userID)
+			}
+			s.log.InfoContext(ctx, "http request", attrs...)
+		}()
+		next.ServeHTTP(rec, r)
+	})
+}
+
+// caller returns the user the request acts for, set by requireUser.
+func caller(ctx context.Context) *flux.User {
+	u, _ := ctx.Value(keyUser).(*flux.User)
+	return u
+}
+
+// principal returns the authenticated principal of the request.
+func principal(ctx context.Context) *auth.Principal {
+	p, _ := ctx.Value(keyPrincipal).(*auth.Principal)
+	return p
+}
+
+// authenticate verifies the caller and resolves the user the request acts
+// for: the token's subject (its row is created on its first request), or,
+// for an admin, the user named by the user_id query parameter.
+func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
+	p, err := s.auth.Authenticate(r)
+	if err != nil {
+		return r, err
+	}
+	ctx := context.WithValue(r.Context(), keyPrincipal, p)
+	userID := p.UserID
+	if p.Admin {
+		if q := r.URL.Query().Get("user_id"); q != "" {
+			userID = q
+		}
+	}
+	if userID == "" {
+		return r.WithContext(ctx), flux.Invalid("user_id is required for an admin caller",
+			flux.FieldError{Field: "user_id", Message: "names the user to act for"})
+	}
+	var u *flux.User
+	if userID == p.UserID {
+		u, _, err = s.store.Users().EnsureUser(ctx, flux.NewUser(p.UserID, p.Email, p.Name))
+		if flux.IsCode(err, flux.EConflict) {
+			return r, &flux.Error{Code: flux.EConflict, Message: "another account already uses this e-mail address", Err: err}
+		}
+	} else {
+		u, err = s.store.Users().GetUser(ctx, userID)
+	}
+	if err != nil {
+		return r, err
+	}
+	if info, ok := ctx.Value(keyLogInfo).(*logInfo); ok {
+		info.userID = u.ID
+	}
+	ctx = context.WithValue(ctx, keyUser, u)
+	return r.WithContext(ctx), nil
+}

@@ -1,0 +1,196 @@
+// Package httpapi is fluxd's HTTP layer: routes on net/http's ServeMux
+// patterns, strict JSON decoding, flux.Error to status mapping, request ids,
+// panic recovery, access logs, CORS and authentication, and the OpenAPI
+// document of exactly the routes it serves. It holds no business logic: each
+// handler decodes, calls the feature packages and the store, and encodes.
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/rs/cors"
+)
+
+// DefaultCORSOrigins are the origins allowed when none are configured.
+var DefaultCORSOrigins = []string{"http://localhost:3000", "http://localhost:5173"}
+
+// Config wires a Server.
+type Config struct {
+	// Store is the Flux database. Required.
+	Store flux.Store
+	// Auth verifies callers. Required.
+	Auth *auth.Authenticator
+	// Clock; nil means the system clock.
+	Clock flux.Clock
+	// Logger; nil means slog.Default().
+	Logger *slog.Logger
+	// CORSOrigins are the allowed browser origins; nil means
+	// DefaultCORSOrigins. "*" allows any origin (without credentials).
+	CORSOrigins []string
+	// Checks are run by /ready besides the store's Ping, by name (e.g. the
+	// job queue).
+	Checks map[string]func(context.Context) error
+	// Version is reported by /health and the OpenAPI document.
+	Version string
+}
+
+// Server serves the Flux HTTP API.
+type Server struct {
+	store   flux.Store
+	auth    *auth.Authenticator
+	clock   flux.Clock
+	log     *slog.Logger
+	checks  map[string]func(context.Context) error
+	version string
+
+	mux     *http.ServeMux
+	routes  []Route
+	handler http.Handler
+}
+
+// New returns a Server with every route registered.
+func New(cfg Config) *Server {
+	s := &Server{
+		store: cfg.Store, auth: cfg.Auth, clock: cfg.Clock, log: cfg.Logger,
+		checks: cfg.Checks, version: cfg.Version, mux: http.NewServeMux(),
+	}
+	if s.clock == nil {
+		s.clock = flux.SystemClock{}
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	if s.version == "" {
+		s.version = "dev"
+	}
+	s.registerRoutes()
+	origins := cfg.CORSOrigins
+	if origins == nil {
+		origins = DefaultCORSOrigins
+	}
+	c := cors.New(cors.Options{
+		AllowedOrigins:   origins,
+		AllowCredentials: !contains(origins, "*"),
+		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete, http.MethodOptions},
+		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"},
+		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
+		MaxAge:           600,
+	})
+	s.handler = s.observe(c.Handler(http.HandlerFunc(s.route)))
+	return s
+}
+
+// methods the API uses, for the Allow header of a 405.
+var methods = []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete}
+
+// route dispatches to the mux, answering unknown paths (404) and known
+// paths with another method (405, with Allow) in the API's error shape
+// instead of the mux's plain text.
+func (s *Server) route(w http.ResponseWriter, r *http.Request) {
+	if _, pattern := s.mux.Handler(r); pattern != "" {
+		s.mux.ServeHTTP(w, r)
+		return
+	}
+	var allow []string
+	for _, m := range methods {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, p := s.mux.Handler(probe); p != "" {
+			allow = append(allow, m)
+		}
+	}
+	if len(allow) == 0 {
+		s.writeError(w, r, &flux.Error{Code: flux.ENotFound, Message: "Not Found"})
+		return
+	}
+	if contains(allow, http.MethodGet) {
+		allow = append(allow, http.MethodHead)
+	}
+	w.Header().Set("Allow", strings.Join(allow, ", "))
+	writeJSON(w, http.StatusMethodNotAllowed, errorBody{Detail: "Method Not Allowed", Code: "method_not_allowed"})
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Routes returns the registered routes, in registration order.
+func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
+
+// Route describes one registered route; the OpenAPI document is built from
+// these.
+type Route struct {
+	Method  string
+	Path    string // ServeMux path pattern, e.g. /api/v1/tasks/{id}
+	Summary string
+	Tag     string
+	// Public routes need no token.
+	Public bool
+	// Request and Response are example values whose types describe the
+	// bodies; nil for none.
+	Request  any
+	Response any
+	// Status is the success status (200 when 0).
+	Status int
+}
+
+// handlerFunc is a handler that returns an error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// handle registers a route. Non-public routes authenticate first and put
+// the acting user in the context (see caller).
+func (s *Server) handle(rt Route, h handlerFunc) {
+	s.routes = append(s.routes, rt)
+	s.mux.Handle(rt.Method+" "+rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !rt.Public {
+			var err error
+			if r, err = s.authenticate(r); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if err := h(w, r); err != nil {
+			s.writeError(w, r, err)
+		}
+	}))
+}
+
+func (s *Server) registerRoutes() {
+	s.systemRoutes()
+	s.accountRoutes()
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+// ParseOrigins splits a CORS_ORIGINS value: a comma-separated list or a
+// JSON array as the original accepted.
+func ParseOrigins(v string) []string {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil
+	}
+	v = strings.TrimSuffix(strings.TrimPrefix(v, "["), "]")
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.Trim(strings.TrimSpace(p), `"'`)
+		if p != "" {
+			out = append(out, strings.TrimRight(p, "/"))
+		}
+	}
+	return out
+}
+
+// now returns the server's current time.
+func (s *Server) now() time.Time { return s.clock.Now() }
