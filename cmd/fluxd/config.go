@@ -1,0 +1,108 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"strings"
+)
+
+// config is fluxd's configuration: defaults, overridden by the environment
+// (and a .env file in the working directory), overridden by flags.
+type config struct {
+	Host              string
+	Port              int
+	DataDir           string
+	DatabaseURL       string
+	SupabaseURL       string
+	SupabaseKey       string
+	SupabaseJWTSecret string
+	AdminToken        string
+	CORSOrigins       string
+	LogLevel          string
+	LogFormat         string
+}
+
+// envVar documents one setting; the README's configuration table lists the
+// same names.
+type envVar struct {
+	name, def, help string
+	dst             *string
+}
+
+func (c *config) vars() []envVar {
+	return []envVar{
+		{"HOST", "127.0.0.1", "address to listen on", &c.Host},
+		{"FLUX_DATA_DIR", "./data", "where the embedded SQLite store (flux.db) lives", &c.DataDir},
+		{"DATABASE_URL", "", "PostgreSQL URL; when set, PostgreSQL is the store instead of SQLite", &c.DatabaseURL},
+		{"SUPABASE_URL", "", "Supabase project URL; enables JWKS (ES256/RS256) token verification", &c.SupabaseURL},
+		{"SUPABASE_KEY", "", "Supabase anon key (accepted for compatibility)", &c.SupabaseKey},
+		{"SUPABASE_JWT_SECRET", "", "Supabase JWT secret; enables HS256 token verification", &c.SupabaseJWTSecret},
+		{"FLUX_ADMIN_TOKEN", "", "bearer token that makes its caller an admin", &c.AdminToken},
+		{"CORS_ORIGINS", "http://localhost:3000,http://localhost:5173", "allowed browser origins (comma list or JSON array)", &c.CORSOrigins},
+		{"LOG_LEVEL", "INFO", "DEBUG, INFO, WARN or ERROR", &c.LogLevel},
+		{"LOG_FORMAT", "text", "text or json", &c.LogFormat},
+	}
+}
+
+// loadConfig reads the environment through getenv, then the flags of fs.
+func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, error) {
+	c := &config{}
+	port := "8000"
+	for _, v := range c.vars() {
+		*v.dst = v.def
+		if e := getenv(v.name); e != "" {
+			*v.dst = e
+		}
+		fs.StringVar(v.dst, flagName(v.name), *v.dst, v.help+" ($"+v.name+")")
+	}
+	if e := getenv("PORT"); e != "" {
+		port = e
+	}
+	fs.StringVar(&port, "port", port, "port to listen on ($PORT)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	p, err := strconv.Atoi(port)
+	if err != nil || p < 0 || p > 65535 {
+		return nil, fmt.Errorf("PORT %q: want a number between 0 and 65535", port)
+	}
+	c.Port = p
+	if _, err := parseLevel(c.LogLevel); err != nil {
+		return nil, err
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	return c, nil
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting.
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("fluxd", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func flagName(env string) string {
+	return strings.ReplaceAll(strings.ToLower(strings.TrimPrefix(env, "FLUX_")), "_", "-")
+}
+
+func parseLevel(s string) (slog.Level, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return l, fmt.Errorf("LOG_LEVEL %q: want DEBUG, INFO, WARN or ERROR", s)
+	}
+	return l, nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	l, _ := parseLevel(c.LogLevel)
+	opts := &slog.HandlerOptions{Level: l}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

@@ -1,0 +1,285 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/httpapi"
+	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/store/jobs"
+	"github.com/fluxlife/flux/store/postgres"
+	"github.com/fluxlife/flux/store/sqlite"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+)
+
+// shutdownGrace is how long in-flight requests and jobs get to finish.
+const shutdownGrace = 10 * time.Second
+
+// queue is the job queue as fluxd drives it.
+type queue interface {
+	Start(ctx context.Context) error
+	Stop(ctx context.Context) error
+	Ping(ctx context.Context) error
+}
+
+// backend is the opened database with its job queue.
+type backend struct {
+	store flux.Store
+	queue queue
+	desc  string
+}
+
+// openStore opens the configured store (PostgreSQL when DATABASE_URL is
+// set, else SQLite in the data directory), applying migrations.
+func openStore(ctx context.Context, cfg *config, clock flux.Clock) (flux.Store, string, error) {
+	if cfg.DatabaseURL != "" {
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, &postgres.Options{Clock: clock})
+		if err != nil {
+			return nil, "", fmt.Errorf("open postgres: %w", err)
+		}
+		return st, "postgres (" + redactURL(cfg.DatabaseURL) + ")", nil
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, "", fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(cfg.DataDir, "flux.db")
+	st, err := sqlite.Open(ctx, path, &sqlite.Options{Clock: clock})
+	if err != nil {
+		return nil, "", fmt.Errorf("open sqlite: %w", err)
+	}
+	return st, "sqlite (" + path + ")", nil
+}
+
+// openBackend opens the store and its job queue with the given workers.
+func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.Logger, workers func(flux.Store) (*jobs.Workers, []jobs.Periodic, error)) (*backend, error) {
+	st, desc, err := openStore(ctx, cfg, clock)
+	if err != nil {
+		return nil, err
+	}
+	ws, periodic, err := workers(st)
+	if err != nil {
+		_ = st.Close()
+		return nil, err
+	}
+	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs")}
+	b := &backend{store: st, desc: desc}
+	switch s := st.(type) {
+	case *postgres.Store:
+		jc.Schema = s.Schema()
+		q, err := jobs.New(riverpgxv5.New(s.Pool()), jc)
+		if err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		s.AttachJobs(q)
+		b.queue = q
+	case *sqlite.Store:
+		jc.PollOnly = true
+		q, err := jobs.New(riversqlite.New(s.WriteDB()), jc)
+		if err != nil {
+			_ = st.Close()
+			return nil, err
+		}
+		s.AttachJobs(q)
+		b.queue = q
+	}
+	return b, nil
+}
+
+// workersFor registers the jobs fluxd runs.
+func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
+	return func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
+		ws := jobs.NewWorkers()
+		if err := jobs.Register(ws, auth.PruneTokens(st, clock, log)); err != nil {
+			return nil, nil, err
+		}
+		periodic := []jobs.Periodic{
+			{Interval: time.Hour, RunOnStart: true, Args: func() flux.JobArgs { return auth.PruneTokensArgs{} }},
+		}
+		return ws, periodic, nil
+	}
+}
+
+// serve runs the server until ctx ends. ln, when not nil, is the listener
+// to serve on (tests pass one on port 0).
+func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) error {
+	log := cfg.logger(logOut)
+	clock := flux.SystemClock{}
+	b, err := openBackend(ctx, cfg, clock, log, workersFor(clock, log))
+	if err != nil {
+		return err
+	}
+	defer b.store.Close()
+
+	authn, err := auth.New(ctx, auth.Config{
+		Store: b.store, SupabaseURL: cfg.SupabaseURL, SupabaseJWTSecret: cfg.SupabaseJWTSecret,
+		AdminToken: cfg.AdminToken, Clock: clock, Logger: log.With("component", "auth"),
+	})
+	if err != nil {
+		return err
+	}
+	srv := httpapi.New(httpapi.Config{
+		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version,
+		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
+		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
+	})
+
+	if err := b.queue.Start(ctx); err != nil {
+		return err
+	}
+	if ln == nil {
+		ln, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
+		if err != nil {
+			return fmt.Errorf("listen: %w", err)
+		}
+	}
+	for _, c := range capabilities(cfg, b, authn) {
+		log.Info("capability", "name", c[0], "provider", c[1])
+	}
+	hs := &http.Server{
+		Handler:           srv,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      120 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	log.Info("fluxd listening", "url", "http://"+ln.Addr().String(), "version", version)
+
+	select {
+	case err := <-errc:
+		_ = b.queue.Stop(context.Background())
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("fluxd shutting down", "grace", shutdownGrace.String())
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+	defer cancel()
+	herr := hs.Shutdown(sctx)
+	if herr != nil {
+		log.Warn("in-flight requests cut off", "error", herr)
+		_ = hs.Close()
+	}
+	qerr := b.queue.Stop(sctx)
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("fluxd stopped")
+	return errors.Join(qerr)
+}
+
+// capabilities says, one line each, which provider serves what.
+func capabilities(cfg *config, b *backend, a *auth.Authenticator) [][2]string {
+	authDesc := "local tokens (fluxd token --user EMAIL)"
+	if a.Mode() == auth.ModeSupabase {
+		var parts []string
+		if cfg.SupabaseJWTSecret != "" {
+			parts = append(parts, "HS256 secret")
+		}
+		if cfg.SupabaseURL != "" {
+			parts = append(parts, "JWKS of "+cfg.SupabaseURL)
+		}
+		authDesc = "supabase (" + strings.Join(parts, ", ") + ")"
+	}
+	if cfg.AdminToken != "" {
+		authDesc += " + admin token"
+	}
+	return [][2]string{
+		{"store", b.desc},
+		{"jobs", "river on " + strings.SplitN(b.desc, " ", 2)[0]},
+		{"auth", authDesc},
+	}
+}
+
+// redactURL returns a database URL safe to log: no user info, no query.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "configured URL"
+	}
+	return u.Host + u.Path
+}
+
+// migrate applies the migrations (opening the store does) and exits.
+func migrate(ctx context.Context, cfg *config, stdout, stderr io.Writer) error {
+	st, desc, err := openStore(ctx, cfg, flux.SystemClock{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	_, err = fmt.Fprintln(stdout, "migrations applied:", desc)
+	return err
+}
+
+// token prints a local-mode token for a user, creating the user when the id
+// or e-mail is unknown.
+func token(ctx context.Context, cfg *config, who string, ttl time.Duration, stdout, stderr io.Writer) error {
+	who = strings.TrimSpace(who)
+	if who == "" {
+		return errors.New("token: --user is required (a user id or an e-mail address)")
+	}
+	if cfg.SupabaseURL != "" || cfg.SupabaseJWTSecret != "" {
+		return errors.New("token: Supabase auth is configured; sign in through Supabase to get a token")
+	}
+	st, _, err := openStore(ctx, cfg, flux.SystemClock{})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	u, err := findOrCreateUser(ctx, st, who)
+	if err != nil {
+		return err
+	}
+	authn, err := auth.New(ctx, auth.Config{Store: st})
+	if err != nil {
+		return err
+	}
+	tok, err := authn.Issue(ctx, u, ttl)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintln(stdout, tok)
+	return err
+}
+
+func findOrCreateUser(ctx context.Context, st flux.Store, who string) (*flux.User, error) {
+	if flux.ValidID(strings.ToLower(who)) {
+		u, _, err := st.Users().EnsureUser(ctx, flux.NewUser(strings.ToLower(who), "", ""))
+		return u, err
+	}
+	if !strings.Contains(who, "@") {
+		return nil, fmt.Errorf("token: --user %q is neither a user id (UUID) nor an e-mail address", who)
+	}
+	u, err := st.Users().GetUserByEmail(ctx, who)
+	if err == nil {
+		return u, nil
+	}
+	if !flux.IsCode(err, flux.ENotFound) {
+		return nil, err
+	}
+	name, _, _ := strings.Cut(who, "@")
+	nu := flux.NewUser(flux.NewID(), who, name)
+	if err := st.Users().CreateUser(ctx, nu); err != nil {
+		if flux.IsCode(err, flux.EConflict) { // created concurrently
+			return st.Users().GetUserByEmail(ctx, who)
+		}
+		return nil, err
+	}
+	return nu, nil
+}
