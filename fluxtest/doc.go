@@ -1,0 +1,21 @@
+// Package fluxtest holds what embedders of Flux need in their own tests: a
+// fake [Clock] that moves only when told to, and protocol-exact fakes of the
+// external services Flux talks to, each an httptest server that the real
+// client library is pointed at.
+//
+// The fake OpenAI-compatible server, [LLM], answers chat completions
+// (including JSON-schema structured-output requests) and embeddings. It
+// records every request, checks the bearer token, and plays a queue of
+// scripted replies: content, JSON, an HTTP error status, or a hang that
+// lasts until the client gives up. Point go-openai (or any planner or
+// embedder built on it) at [LLM.URL] with [LLM.APIKey]:
+//
+//	llm := fluxtest.NewLLM(t)
+//	llm.ReplyJSON(map[string]any{"answer": 42})
+//	cfg := openai.DefaultConfig(llm.APIKey())
+//	cfg.BaseURL = llm.URL()
+//	client := openai.NewClientWithConfig(cfg)
+//
+// Nothing in this package reaches the network beyond the loopback servers it
+// starts; every server is closed when the test ends.
+package fluxtest

@@ -1,0 +1,36 @@
+// Package planner turns a goal into a plan: milestones (one per week for
+// horizons up to 12 weeks, phases beyond) of 3–5 concrete tasks, each with
+// a duration, a recurrence (an RFC 5545 RRULE), a time of day and a
+// priority, and the expert sources the plan relied on.
+//
+// The pieces:
+//
+//   - [Planner] is the interface: a [Request] in, a [*Plan] out.
+//   - [Validate] enforces the rules every plan must pass and lists every
+//     violation, not only the first.
+//   - [Offline] is the deterministic planner, the embedded default when no
+//     API key is set and the fallback of the LLM planner. It recognises the
+//     goal's domain ([ClassifyDomain]) and horizon ([ParseTimeline]) and
+//     scales per-domain templates to it.
+//   - [LLM] plans with a chat model on any OpenAI-compatible API
+//     (OpenRouter by default, see [ConfigFromEnv]) using JSON-schema
+//     structured output, repairs rule-breaking replies, and falls back to
+//     the offline planner on failure. A [Retriever] grounds it in expert
+//     articles.
+//   - [Conversation] is the clarifying conversation of the /goals routes:
+//     a JSON-serialisable state machine that asks only what it does not
+//     know yet, plans, re-plans on feedback and confirms.
+//   - [Plan.GoalPlan] turns a confirmed plan into the rows
+//     flux.GoalStore saves in one transaction.
+//
+// A minimal use, offline:
+//
+//	p, err := (&planner.Offline{}).Plan(ctx, planner.Request{
+//		Statement: "Run a 10k in 10 weeks",
+//		Now:       clock.Now(),
+//	})
+//
+// and with a model when a key is configured:
+//
+//	pl := planner.New(planner.ConfigFromEnv(os.Getenv))
+package planner
