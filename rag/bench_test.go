@@ -1,0 +1,49 @@
+package rag
+
+import (
+	"context"
+	"testing"
+)
+
+// BenchmarkIngestLibrary measures a first start: chunking, embedding with
+// the offline embedder and indexing the whole bundled library.
+func BenchmarkIngestLibrary(b *testing.B) {
+	docs, err := Articles()
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	for b.Loop() {
+		lib, err := NewLibrary(NewHashEmbedder(0), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := lib.Ingest(ctx, docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkIngestLibraryUnchanged measures a later start: every article is
+// already indexed with the same hash.
+func BenchmarkIngestLibraryUnchanged(b *testing.B) {
+	lib := newBundledLibrary(b)
+	docs, _ := Articles()
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := lib.Ingest(ctx, docs); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSearch measures one hybrid query on the bundled library.
+func BenchmarkSearch(b *testing.B) {
+	lib := newBundledLibrary(b)
+	ctx := context.Background()
+	for b.Loop() {
+		if _, err := lib.Search(ctx, "how do I start running without getting injured?", 5); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,159 @@
+package rag
+
+import (
+	"context"
+	"math"
+	"strconv"
+)
+
+// Embedder turns texts into vectors of Dimensions() numbers, one per text,
+// in order. Vectors of similar texts point in similar directions; the
+// indexes compare them by cosine similarity.
+type Embedder interface {
+	// Embed returns one vector per text. It fails as a whole: either every
+	// text has its vector or an error is returned.
+	Embed(ctx context.Context, texts []string) ([][]float32, error)
+	// Dimensions is the length of every vector Embed returns.
+	Dimensions() int
+	// Name identifies the model, e.g. "openai/text-embedding-3-small";
+	// vectors made under different names are not comparable.
+	Name() string
+}
+
+// DefaultHashDimensions is the vector length of NewHashEmbedder(0).
+const DefaultHashDimensions = 1024
+
+// maxHashDimensions bounds NewHashEmbedder's vector length.
+const maxHashDimensions = 1 << 16
+
+// Feature weights of the hashing embedder. Word pairs weigh less than words:
+// they sharpen matches on phrases ("emergency fund", "spaced repetition")
+// without drowning single-word matches.
+const (
+	hashWordWeight = 1.0
+	hashPairWeight = 0.5
+)
+
+// HashEmbedder is an offline Embedder: it hashes the terms of a text (see
+// Terms) and the pairs of adjacent terms into a fixed number of signed
+// buckets, weighs repeated features sublinearly (1 + ln count) and
+// normalises the vector to unit length. It needs no network and no model,
+// is deterministic across runs and machines, and is fast enough to index the
+// bundled library at every start. It matches words, not meanings: "budget"
+// does not find "spending plan". Safe for concurrent use.
+type HashEmbedder struct {
+	dims int
+}
+
+// NewHashEmbedder returns a hashing embedder making vectors of dims numbers;
+// dims <= 0 means DefaultHashDimensions, and dims is at most 65536.
+func NewHashEmbedder(dims int) *HashEmbedder {
+	if dims <= 0 {
+		dims = DefaultHashDimensions
+	}
+	if dims > maxHashDimensions {
+		dims = maxHashDimensions
+	}
+	return &HashEmbedder{dims: dims}
+}
+
+// Name returns "flux-hash-v1"; the version changes whenever the features
+// change, so indexed vectors are rebuilt.
+func (h *HashEmbedder) Name() string { return "flux-hash-v1" }
+
+// Dimensions returns the vector length.
+func (h *HashEmbedder) Dimensions() int { return h.dims }
+
+// String describes the embedder, e.g. "flux-hash-v1/1024".
+func (h *HashEmbedder) String() string { return h.Name() + "/" + strconv.Itoa(h.dims) }
+
+// Embed returns the vector of each text. A text without any term has the
+// zero vector, which is similar to nothing.
+func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+	out := make([][]float32, len(texts))
+	for i, t := range texts {
+		if i%64 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+		out[i] = h.embed(Terms(t))
+	}
+	return out, nil
+}
+
+func (h *HashEmbedder) embed(terms []string) []float32 {
+	// Count each feature once per hash so that repetitions are weighed
+	// sublinearly.
+	type feature struct {
+		weight float64
+		count  int
+	}
+	features := make(map[uint64]*feature, 2*len(terms))
+	add := func(hash uint64, weight float64) {
+		f := features[hash]
+		if f == nil {
+			f = &feature{weight: weight}
+			features[hash] = f
+		}
+		f.count++
+	}
+	for i, t := range terms {
+		add(fnv64(1, t, ""), hashWordWeight)
+		if i > 0 {
+			add(fnv64(2, terms[i-1], t), hashPairWeight)
+		}
+	}
+	vec := make([]float64, h.dims)
+	for hash, f := range features {
+		w := f.weight * (1 + math.Log(float64(f.count)))
+		bucket := int(hash % uint64(h.dims))
+		if hash>>63 == 1 {
+			w = -w
+		}
+		vec[bucket] += w
+	}
+	var norm float64
+	for _, v := range vec {
+		norm += v * v
+	}
+	out := make([]float32, h.dims)
+	if norm == 0 {
+		return out
+	}
+	norm = math.Sqrt(norm)
+	for i, v := range vec {
+		out[i] = float32(v / norm)
+	}
+	return out
+}
+
+// fnv64 is FNV-1a over a kind byte, a, a separator and b.
+func fnv64(kind byte, a, b string) uint64 {
+	const (
+		offset = 14695981039346656037
+		prime  = 1099511628211
+	)
+	h := uint64(offset)
+	h ^= uint64(kind)
+	h *= prime
+	for i := 0; i < len(a); i++ {
+		h ^= uint64(a[i])
+		h *= prime
+	}
+	if b != "" {
+		h ^= 0
+		h *= prime
+		for i := 0; i < len(b); i++ {
+			h ^= uint64(b[i])
+			h *= prime
+		}
+	}
+	// FNV's high bits mix poorly for short inputs; finish with a
+	// multiply-xorshift so that both the bucket and the sign bit are well
+	// spread.
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	return h
+}

@@ -1,0 +1,133 @@
+package rag
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Terms returns the index terms of text as the offline embedder and the
+// in-memory keyword index see them: words (runs of letters and digits, with
+// apostrophes inside a word dropped) lower-cased, English stop words
+// removed, and English words lightly stemmed ("running" and "runs" become
+// "run"; "study", "studies" and "studied" become "studi"). Stores that implement KeywordIndex
+// with their own full-text engine need not use it.
+func Terms(text string) []string {
+	var out []string
+	var word strings.Builder
+	flush := func() {
+		if word.Len() == 0 {
+			return
+		}
+		w := word.String()
+		word.Reset()
+		if _, stop := stopWords[w]; stop {
+			return
+		}
+		if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
+			return
+		}
+		out = append(out, stem(w))
+	}
+	rs := []rune(text)
+	for i, r := range rs {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc):
+			word.WriteRune(unicode.ToLower(r))
+		case (r == '\'' || r == '’') && word.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
+			// "don't" -> "dont", "week's" -> "weeks"
+		default:
+			flush()
+		}
+	}
+	flush()
+	return out
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if !unicode.IsDigit(r) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// stem strips common English inflections from an ASCII word. It is a small,
+// predictable subset of Porter's algorithm: plurals, -ing, -ed, -er, -ion
+// after t or s, a final e, and a final y after a consonant (made i), so that
+// related forms meet on one key. Stems need not be words.
+func stem(w string) string {
+	for i := 0; i < len(w); i++ {
+		if w[i] >= utf8.RuneSelf {
+			return w
+		}
+	}
+	if len(w) <= 3 {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	switch {
+	case strings.HasSuffix(w, "ied") && len(w) > 4:
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ing") && len(w) >= 6 && hasVowel(w[:len(w)-3]):
+		w = undouble(w[:len(w)-3])
+	case strings.HasSuffix(w, "ed") && len(w) >= 5 && hasVowel(w[:len(w)-2]):
+		w = undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "er") && len(w) >= 5 && hasVowel(w[:len(w)-2]):
+		w = undouble(w[:len(w)-2])
+	case strings.HasSuffix(w, "ion") && len(w) >= 7 && strings.ContainsAny(w[len(w)-4:len(w)-3], "ts"):
+		w = w[:len(w)-3]
+	}
+	if len(w) > 3 && w[len(w)-1] == 'e' && !strings.HasSuffix(w, "ee") {
+		w = w[:len(w)-1]
+	}
+	if len(w) > 3 && w[len(w)-1] == 'y' && !strings.ContainsRune("aeiou", rune(w[len(w)-2])) {
+		w = w[:len(w)-1] + "i" // "study", "studies", "studied" -> "studi"
+	}
+	return w
+}
+
+func hasVowel(s string) bool { return strings.ContainsAny(s, "aeiouy") }
+
+// undouble turns a doubled final consonant into one ("runn" -> "run"),
+// except l, s and z ("fall", "stress", "buzz").
+func undouble(w string) string {
+	n := len(w)
+	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
+		return w[:n-1]
+	}
+	return w
+}
+
+// stopWords are common English words that carry no topic.
+var stopWords = func() map[string]struct{} {
+	words := strings.Fields(`
+a about above after again against all almost also am an and any are aren as at
+be because been before being below between both but by can cannot could
+couldn did didn do does doesn doing don done down during each either else even
+ever every few for from further get gets getting got had hadn has hasn have haven
+having he her here hers herself him himself his how however i if in into is isn
+it its itself just let lets like ll made make makes many may me might more most
+much must mustn my myself need no nor not now of off often on once one only or
+other ought our ours ourselves out over own per quite rather re really same
+shall shan she should shouldn so some such than that the their theirs them
+themselves then there these they thing things this those though through to too
+under until up upon us use used using ve very want wants was wasn way we well
+were weren what when where whether which while who whom whose why will with
+within without won would wouldn yet you your yours yourself yourselves im ive
+youre dont cant wont isnt arent doesnt didnt thats whats theres lot lots
+`)
+	m := make(map[string]struct{}, len(words))
+	for _, w := range words {
+		m[w] = struct{}{}
+	}
+	return m
+}()
