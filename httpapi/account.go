@@ -92,7 +92,11 @@ func (p *accountPatch) apply(u *flux.User) error {
 func (s *Server) accountRoutes() {
 	s.handle(Route{Method: "GET", Path: "/api/v1/account/me", Summary: "The caller's account and settings", Tag: "account",
 		Response: flux.User{}}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.store.Users().GetUser(r.Context(), caller(r.Context()).ID)
+		me, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		u, err := s.store.Users().GetUser(r.Context(), me.ID)
 		if err != nil {
 			return err
 		}
@@ -101,11 +105,15 @@ func (s *Server) accountRoutes() {
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/account/me", Summary: "Change any subset of the caller's settings", Tag: "account",
 		Request: accountPatch{}, Response: flux.User{}}, func(w http.ResponseWriter, r *http.Request) error {
+		me, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
 		var p accountPatch
 		if err := decode(w, r, &p); err != nil {
 			return err
 		}
-		u, err := s.store.Users().UpdateUser(r.Context(), caller(r.Context()).ID, p.apply)
+		u, err := s.store.Users().UpdateUser(r.Context(), me.ID, p.apply)
 		if err != nil {
 			return err
 		}
@@ -114,7 +122,11 @@ func (s *Server) accountRoutes() {
 	})
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/account", Summary: "Delete the caller and everything of theirs", Tag: "account",
 		Status: http.StatusNoContent}, func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.store.Users().DeleteUser(r.Context(), caller(r.Context()).ID); err != nil {
+		me, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		if err := s.store.Users().DeleteUser(r.Context(), me.ID); err != nil {
 			return err
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -122,7 +134,11 @@ func (s *Server) accountRoutes() {
 	})
 	s.handle(Route{Method: "GET", Path: "/api/v1/account/export", Summary: "Everything stored of the caller, as JSON", Tag: "account",
 		Response: flux.UserExport{}}, func(w http.ResponseWriter, r *http.Request) error {
-		x, err := s.store.Users().ExportUser(r.Context(), caller(r.Context()).ID)
+		me, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		x, err := s.store.Users().ExportUser(r.Context(), me.ID)
 		if err != nil {
 			return err
 		}

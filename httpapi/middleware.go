@@ -129,7 +129,9 @@ func principal(ctx context.Context) *auth.Principal {
 
 // authenticate verifies the caller and resolves the user the request acts
 // for: the token's subject (its row is created on its first request), or,
-// for an admin, the user named by the user_id query parameter.
+// for an admin, the user named by the user_id query parameter. An admin
+// without a user of their own and no user_id acts for no one yet; see
+// Server.user.
 func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 	p, err := s.auth.Authenticate(r)
 	if err != nil {
@@ -143,8 +145,7 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 		}
 	}
 	if userID == "" {
-		return r.WithContext(ctx), flux.Invalid("user_id is required for an admin caller",
-			flux.FieldError{Field: "user_id", Message: "names the user to act for"})
+		return r.WithContext(ctx), nil
 	}
 	var u *flux.User
 	if userID == p.UserID {
@@ -163,4 +164,27 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 	}
 	ctx = context.WithValue(ctx, keyUser, u)
 	return r.WithContext(ctx), nil
+}
+
+// user returns the user a request acts for. bodyUserID is the user_id a
+// compatibility route's body carries: it is honoured only for an admin
+// caller, and ignored for everyone else (the token decides who they are).
+// For an admin with no user to act for it is an EInvalid error.
+func (s *Server) user(r *http.Request, bodyUserID string) (*flux.User, error) {
+	ctx := r.Context()
+	if p := principal(ctx); p != nil && p.Admin && bodyUserID != "" {
+		u, err := s.store.Users().GetUser(ctx, bodyUserID)
+		if err != nil {
+			return nil, err
+		}
+		if info, ok := ctx.Value(keyLogInfo).(*logInfo); ok {
+			info.userID = u.ID
+		}
+		return u, nil
+	}
+	if u := caller(ctx); u != nil {
+		return u, nil
+	}
+	return nil, flux.Invalid("user_id is required for an admin caller",
+		flux.FieldError{Field: "user_id", Message: "names the user to act for"})
 }
