@@ -87,14 +87,11 @@ func (g *schemaGen) object(t reflect.Type) map[string]any {
 	props := map[string]any{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if !f.IsExported() {
-			continue
-		}
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if name == "-" {
+		if name == "-" || !f.IsExported() && !f.Anonymous {
 			continue
 		}
-		if f.Anonymous && name == "" {
+		if f.Anonymous && name == "" && derefType(f.Type).Kind() == reflect.Struct {
 			if emb, ok := g.object(derefType(f.Type))["properties"].(map[string]any); ok {
 				for k, v := range emb {
 					props[k] = v

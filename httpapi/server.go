@@ -14,6 +14,7 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/planner"
 	"github.com/rs/cors"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	Checks map[string]func(context.Context) error
 	// Version is reported by /health and the OpenAPI document.
 	Version string
+	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
+	// offline planner.
+	Planner planner.Planner
 }
 
 // Server serves the Flux HTTP API.
@@ -48,6 +52,7 @@ type Server struct {
 	log     *slog.Logger
 	checks  map[string]func(context.Context) error
 	version string
+	planner planner.Planner
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -58,7 +63,7 @@ type Server struct {
 func New(cfg Config) *Server {
 	s := &Server{
 		store: cfg.Store, auth: cfg.Auth, clock: cfg.Clock, log: cfg.Logger,
-		checks: cfg.Checks, version: cfg.Version, mux: http.NewServeMux(),
+		checks: cfg.Checks, version: cfg.Version, planner: cfg.Planner, mux: http.NewServeMux(),
 	}
 	if s.clock == nil {
 		s.clock = flux.SystemClock{}
@@ -163,6 +168,7 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 func (s *Server) registerRoutes() {
 	s.systemRoutes()
 	s.accountRoutes()
+	s.goalRoutes()
 }
 
 func contains(xs []string, x string) bool {

@@ -81,7 +81,9 @@ type goalView struct {
 	Planner     string          `json:"planner"`
 	PlanVersion int             `json:"plan_version"`
 	Sources     []flux.Source   `json:"sources"`
-	Milestones  []milestoneView `json:"milestones,omitempty"`
+	// Milestones is absent in lists; a goal's own view always has it,
+	// [] when it has no plan.
+	Milestones []milestoneView `json:"milestones,omitzero"`
 }
 
 // newGoalView shows g; with milestones and tasks given, each milestone

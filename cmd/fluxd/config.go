@@ -23,6 +23,9 @@ type config struct {
 	CORSOrigins       string
 	LogLevel          string
 	LogFormat         string
+	// getenv reads the environment the configuration came from, for the
+	// feature packages that read their own variables (planner.ConfigFromEnv).
+	getenv func(string) string
 }
 
 // envVar documents one setting; the README's configuration table lists the
@@ -49,7 +52,7 @@ func (c *config) vars() []envVar {
 
 // loadConfig reads the environment through getenv, then the flags of fs.
 func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*config, error) {
-	c := &config{}
+	c := &config{getenv: getenv}
 	port := "8000"
 	for _, v := range c.vars() {
 		*v.dst = v.def
@@ -77,6 +80,14 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)
 	}
 	return c, nil
+}
+
+// env reads one environment variable of the configuration's environment.
+func (c *config) env(name string) string {
+	if c.getenv == nil {
+		return ""
+	}
+	return c.getenv(name)
 }
 
 // newFlagSet returns a flag set that reports errors instead of exiting.

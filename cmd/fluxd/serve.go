@@ -18,6 +18,7 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/sqlite"
@@ -131,8 +132,10 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
+	pc := planner.ConfigFromEnv(cfg.env)
+	pc.Clock, pc.Logger = clock, log.With("component", "planner")
 	srv := httpapi.New(httpapi.Config{
-		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version,
+		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: planner.New(pc),
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
@@ -204,7 +207,16 @@ func capabilities(cfg *config, b *backend, a *auth.Authenticator) [][2]string {
 		{"store", b.desc},
 		{"jobs", "river on " + strings.SplitN(b.desc, " ", 2)[0]},
 		{"auth", authDesc},
+		{"planner", plannerDesc(planner.ConfigFromEnv(cfg.env))},
 	}
+}
+
+// plannerDesc says which planner the configuration selects.
+func plannerDesc(pc planner.LLMConfig) string {
+	if pc.APIKey == "" {
+		return "offline (set " + planner.EnvAPIKey + " for the LLM planner)"
+	}
+	return "llm (" + pc.Model + ") via " + redactURL(pc.BaseURL)
 }
 
 // redactURL returns a database URL safe to log: no user info, no query.
