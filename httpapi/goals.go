@@ -151,7 +151,7 @@ func (s *Server) goalRoutes() {
 
 	// The clarifying conversation (the original main app's routes).
 	s.handle(Route{Method: "POST", Path: "/goals/start", Summary: "Start a clarifying goal conversation", Tag: "goals",
-		Request: goalStartRequest{}, Response: goalConversationResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: goalStartRequest{}, Response: goalConversationResponse{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		var body goalStartRequest
 		if err := decode(w, r, &body); err != nil {
 			return err
@@ -170,9 +170,9 @@ func (s *Server) goalRoutes() {
 		}
 		writeJSON(w, http.StatusOK, newGoalConversationResponse(reply))
 		return nil
-	})
+	}))
 	s.handle(Route{Method: "POST", Path: "/goals/{conversation_id}/respond", Summary: "Answer the goal conversation; a confirmation saves the goal, milestones and tasks", Tag: "goals",
-		Request: goalRespondRequest{}, Response: goalConversationResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: goalRespondRequest{}, Response: goalConversationResponse{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		var body goalRespondRequest
 		if err := decode(w, r, &body); err != nil {
 			return err
@@ -191,7 +191,7 @@ func (s *Server) goalRoutes() {
 		}
 		writeJSON(w, http.StatusOK, newGoalConversationResponse(reply))
 		return nil
-	})
+	}))
 	s.handle(Route{Method: "GET", Path: "/goals/{conversation_id}", Summary: "The goal conversation's current state", Tag: "goals",
 		Response: goalConversationResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, r.URL.Query().Get("user_id"))
@@ -208,7 +208,7 @@ func (s *Server) goalRoutes() {
 
 	// Goals REST.
 	s.handle(Route{Method: "POST", Path: "/api/v1/goals", Summary: "Create a goal; plan: true (the default) plans it now", Tag: "goals",
-		Request: goalCreateRequest{}, Response: goalView{}, Status: http.StatusCreated}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: goalCreateRequest{}, Response: goalView{}, Status: http.StatusCreated}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Server) goalRoutes() {
 		}
 		writeJSON(w, http.StatusCreated, newGoalDetailView(d))
 		return nil
-	})
+	}))
 	s.handle(Route{Method: "GET", Path: "/api/v1/goals", Summary: "The caller's goals, newest first; status filter", Tag: "goals",
 		Response: []goalView{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
@@ -292,7 +292,7 @@ func (s *Server) goalRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "POST", Path: "/api/v1/goals/{id}/replan", Summary: "A new plan version with feedback; done and missed tasks stay", Tag: "goals",
-		Request: goalReplanRequest{}, Response: goalView{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: goalReplanRequest{}, Response: goalView{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
 			return err
@@ -309,7 +309,7 @@ func (s *Server) goalRoutes() {
 		}
 		writeJSON(w, http.StatusOK, newGoalDetailView(d))
 		return nil
-	})
+	}))
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/goals/{id}/abandon", Summary: "Abandon the goal; its open tasks are cancelled", Tag: "goals",
 		Response: abandonResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
@@ -324,7 +324,7 @@ func (s *Server) goalRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/goals/{id}/modify", Summary: "Change the goal's plan in words (ChatMessageResponse)", Tag: "goals",
-		Request: goalModifyRequest{}, Response: goalModifyResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: goalModifyRequest{}, Response: goalModifyResponse{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
 			return err
@@ -346,7 +346,7 @@ func (s *Server) goalRoutes() {
 			ProposedPlan: res.ProposedPlan, RequiresUserAction: res.RequiresUserAction,
 		})
 		return nil
-	})
+	}))
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/goals/{id}", Summary: "Delete the goal with its milestones and tasks", Tag: "goals",
 		Status: http.StatusNoContent}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")

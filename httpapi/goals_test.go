@@ -26,7 +26,7 @@ var goalsNow = time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 // default), as a restarted fluxd would be.
 func withGoalServer(e *testEnv, p planner.Planner) {
 	e.srv = New(Config{Store: e.store, Auth: e.auth, Clock: fluxtest.NewClock(goalsNow), Planner: p,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), ExpensivePerMinute: 60000, ExpensiveBurst: 10000})
 }
 
 func newGoalEnv(t *testing.T, kind storeKind) *testEnv {
@@ -272,7 +272,7 @@ func TestGoalsReplanModifyAbandonDelete(t *testing.T) {
 		for _, body := range []string{`{"feedback": "` + strings.Repeat("f", 2001) + `"}`, `{"feedback": 1}`, `{"note": "x"}`} {
 			r = e.do("POST", "/api/v1/goals/"+g.ID+"/replan", alice, body)
 			if r.Code != 400 {
-				t.Errorf("replan %s = %d %s", body[:20], r.Code, r.Body)
+				t.Errorf("replan %.20s = %d %s", body, r.Code, r.Body)
 			}
 		}
 

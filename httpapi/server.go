@@ -42,6 +42,11 @@ type Config struct {
 	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
 	// offline planner.
 	Planner planner.Planner
+	// ExpensivePerMinute and ExpensiveBurst are each user's rate limit on
+	// the routes that call an LLM, Deepgram or Twilio; 0 means
+	// DefaultExpensivePerMinute and DefaultExpensiveBurst.
+	ExpensivePerMinute float64
+	ExpensiveBurst     int
 }
 
 // Server serves the Flux HTTP API.
@@ -53,6 +58,7 @@ type Server struct {
 	checks  map[string]func(context.Context) error
 	version string
 	planner planner.Planner
+	limiter *userLimiter
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -68,6 +74,7 @@ func New(cfg Config) *Server {
 	if s.clock == nil {
 		s.clock = flux.SystemClock{}
 	}
+	s.limiter = newUserLimiter(cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
 	if s.log == nil {
 		s.log = slog.Default()
 	}

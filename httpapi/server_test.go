@@ -55,7 +55,10 @@ func newEnv(t *testing.T, kind storeKind, ac auth.Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{Store: st, Auth: a, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	// Generous limits: tests of other behaviour must not be throttled;
+	// TestExpensiveRoutesAreRateLimited tests the limit itself.
+	s := New(Config{Store: st, Auth: a, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		ExpensivePerMinute: 60000, ExpensiveBurst: 10000})
 	return &testEnv{t: t, store: st, auth: a, srv: s}
 }
 
@@ -302,5 +305,29 @@ func TestOpenAPIListsExactlyTheRoutes(t *testing.T) {
 	d := e.do("GET", "/docs", "", nil)
 	if d.Code != 200 || !strings.Contains(string(d.Body), "/api/v1/account/me") {
 		t.Errorf("/docs = %d", d.Code)
+	}
+}
+
+func TestExpensiveRoutesAreRateLimited(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kindSQLite, auth.Config{})
+	s := New(Config{Store: e.store, Auth: e.auth, Logger: e.srv.log, ExpensivePerMinute: 1, ExpensiveBurst: 2})
+	e.srv = s
+	alice, _ := e.token("alice@example.com")
+	bob, _ := e.token("bob@example.com")
+	for i := range 2 {
+		if r := e.do("POST", "/goals/start", alice, `{"message": "Run a 10k in 10 weeks"}`); r.Code != 200 {
+			t.Fatalf("call %d = %d %s", i, r.Code, r.Body)
+		}
+	}
+	r := e.do("POST", "/goals/start", alice, `{"message": "Run a 10k in 10 weeks"}`)
+	if r.Code != 429 || r.Header.Get("Retry-After") == "" {
+		t.Fatalf("third call = %d %v %s", r.Code, r.Header, r.Body)
+	}
+	if r := e.do("POST", "/goals/start", bob, `{"message": "Read 12 books this year"}`); r.Code != 200 {
+		t.Fatalf("another user is limited too: %d", r.Code)
+	}
+	if r := e.do("GET", "/api/v1/account/me", alice, nil); r.Code != 200 {
+		t.Fatalf("a cheap route is limited: %d", r.Code)
 	}
 }
