@@ -16,6 +16,11 @@
 //	cfg.BaseURL = llm.URL()
 //	client := openai.NewClientWithConfig(cfg)
 //
+// The other fakes: [Deepgram] serves Deepgram's token grant
+// (POST /v1/auth/grant) for the voice package, and [Pinecone] runs
+// Pinecone's gRPC data plane in process with its HTTP control plane, so that
+// go-pinecone and rag/pinecone are tested against the real protocol.
+//
 // Nothing in this package reaches the network beyond the loopback servers it
 // starts; every server is closed when the test ends.
 package fluxtest

@@ -497,6 +497,7 @@ func writePineconeError(w http.ResponseWriter, httpStatus int, code, msg string)
 // the wire format only, not on the client's generated code.
 type pineconeCodec struct{}
 
+// Marshal encodes a message of the data plane.
 func (pineconeCodec) Marshal(v any) ([]byte, error) {
 	b, ok := v.(*[]byte)
 	if !ok {
@@ -505,6 +506,7 @@ func (pineconeCodec) Marshal(v any) ([]byte, error) {
 	return *b, nil
 }
 
+// Unmarshal decodes a message of the data plane.
 func (pineconeCodec) Unmarshal(data []byte, v any) error {
 	b, ok := v.(*[]byte)
 	if !ok {
@@ -514,6 +516,7 @@ func (pineconeCodec) Unmarshal(data []byte, v any) error {
 	return nil
 }
 
+// Name is the codec's name in gRPC: it stands in for the proto codec.
 func (pineconeCodec) Name() string { return "proto" }
 
 // serveRPC answers every gRPC call.
