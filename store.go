@@ -136,6 +136,11 @@ type TaskStore interface {
 	UpdateTask(ctx context.Context, userID, id string, fn func(*Task) error) (*Task, error)
 	// DeleteTask deletes one of the user's tasks.
 	DeleteTask(ctx context.Context, userID, id string) error
+	// DriftOverdue marks every scheduled task whose slot (ScheduledAt +
+	// DurationMinutes) ended at or before endedBefore as drifted, across
+	// users, and returns how many. It is a system operation for the drift
+	// job, not scoped by user.
+	DriftOverdue(ctx context.Context, endedBefore time.Time) (int, error)
 }
 
 // EventFilter narrows ListEvents.
@@ -310,6 +315,8 @@ type Stores interface {
 	Patterns() PatternStore
 	Tokens() TokenStore
 	Secrets() SecretStore
+	// Articles is the article library (package rag), shared by all users.
+	Articles() ArticleStore
 	// Jobs is the durable job queue; inside Atomic a job is enqueued in
 	// the same transaction, so it exists if and only if the transaction
 	// commits. Without a queue attached its calls fail with EUnavailable.

@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/jackc/pgx/v5"
@@ -307,4 +308,20 @@ func (d *db) DeleteTask(ctx context.Context, userID, id string) error {
 		return notFound("task")
 	}
 	return deleteOne(ctx, d.q, "delete task", "task", `DELETE FROM tasks WHERE user_id = $1 AND id = $2`, userID, id)
+}
+
+// DriftOverdue marks every scheduled task whose slot ended at or before
+// endedBefore as drifted, across users, and returns how many. A slot lasts
+// at least a minute, so the bound on scheduled_at lets the partial index
+// tasks_scheduled_slot serve the statement.
+func (d *db) DriftOverdue(ctx context.Context, endedBefore time.Time) (int, error) {
+	cut := flux.StoreTime(endedBefore)
+	tag, err := d.q.Exec(ctx, `UPDATE tasks SET status = 'drifted', updated_at = $1
+		WHERE status = 'scheduled' AND scheduled_at <= $2
+		AND scheduled_at + duration_minutes * interval '1 minute' <= $3`,
+		d.now(), cut.Add(-time.Minute), cut)
+	if err != nil {
+		return 0, mapErr("drift overdue tasks", err)
+	}
+	return int(tag.RowsAffected()), nil
 }

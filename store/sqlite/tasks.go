@@ -315,3 +315,26 @@ func (s *stores) UpdateTask(ctx context.Context, userID, id string, fn func(*flu
 func (s *stores) DeleteTask(ctx context.Context, userID, id string) error {
 	return s.deleteOwned(ctx, "tasks", "task", userID, id)
 }
+
+// DriftOverdue marks every scheduled task whose slot ended at or before
+// endedBefore as drifted, across users, and returns how many. A slot lasts
+// at least a minute, so the bound on scheduled_at lets the partial index
+// tasks_scheduled_slot serve the statement.
+func (s *stores) DriftOverdue(ctx context.Context, endedBefore time.Time) (int, error) {
+	cut := micros(flux.StoreTime(endedBefore))
+	var n int64
+	err := s.write(ctx, func(q querier) error {
+		res, err := q.ExecContext(ctx, `UPDATE tasks SET status = 'drifted', updated_at = ?
+			WHERE status = 'scheduled' AND scheduled_at <= ? AND scheduled_at + duration_minutes * 60000000 <= ?`,
+			micros(s.now()), cut-int64(time.Minute/time.Microsecond), cut)
+		if err != nil {
+			return dbError("drift overdue tasks", err)
+		}
+		n, err = res.RowsAffected()
+		return dbError("drift overdue tasks", err)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return int(n), nil
+}

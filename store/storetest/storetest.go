@@ -73,7 +73,7 @@ type Opener func(tb testing.TB, clock flux.Clock) flux.Store
 
 // Run runs the whole conformance suite against the stores open returns. The
 // subtests run in parallel, each on its own store; they are grouped by
-// aggregate (Users, Goals, Tasks, ...) and by cross-cutting rule
+// aggregate (Users, Goals, Tasks, ..., Articles) and by cross-cutting rule
 // (Ownership, Atomic, Times, Unicode), so one can be picked with
 // go test -run 'TestConformance/Tasks/ListKeyset'.
 func Run(t *testing.T, open Opener) {
@@ -93,6 +93,7 @@ func Run(t *testing.T, open Opener) {
 		{"Patterns", testPatterns},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
+		{"Articles", testArticles},
 		{"Ownership", testOwnership},
 		{"Atomic", testAtomic},
 		{"Times", testTimes},

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -521,5 +522,81 @@ func testTasks(t *testing.T, open Opener) {
 		must(t, e.s.Tasks().DeleteTask(e.ctx, u.ID, p.Tasks[0].ID), "DeleteTask of a plan's task")
 		wantEqual(t, "the milestones after DeleteTask", p.Milestones, mustGet[[]flux.Milestone](t, "ListMilestones")(e.s.Goals().ListMilestones(e.ctx, u.ID, p.Goal.ID)))
 		wantEqual(t, "the other task of the plan", p.Tasks[1], *mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, u.ID, p.Tasks[1].ID)))
+	})
+
+	subtest(t, open, "DriftOverdue", func(t *testing.T, e *env) {
+		u, other := e.user(), e.user()
+		// The cut-off is not a whole microsecond and not in UTC: a slot that
+		// ends at its stored value has ended "at or before" it.
+		cut := time.Date(2026, 3, 14, 18, 40, 10, 123456789, zone("Asia/Kolkata"))
+		end := flux.StoreTime(cut)
+		at := func(userID string, endsAt time.Time, minutes int, status flux.TaskStatus) *flux.Task {
+			return e.task(userID, func(x *flux.Task) {
+				x.DurationMinutes = minutes
+				x.ScheduledAt = ptr(endsAt.Add(-time.Duration(minutes) * time.Minute))
+				x.Status = status
+			})
+		}
+		drift := []*flux.Task{
+			at(u.ID, end, 30, flux.TaskScheduled),                            // ends exactly at the cut-off
+			at(u.ID, end.Add(-26*time.Hour), 60, flux.TaskScheduled),         // long past
+			at(u.ID, end, 1440, flux.TaskScheduled),                          // the longest slot, ending at the cut-off
+			at(u.ID, end, 1, flux.TaskScheduled),                             // the shortest slot, ending at the cut-off
+			at(other.ID, end.Add(-time.Minute), 45, flux.TaskScheduled),      // another user's
+			at(other.ID, end.Add(-400*24*time.Hour), 20, flux.TaskScheduled), // over a year ago
+		}
+		keep := []*flux.Task{
+			at(u.ID, end.Add(time.Microsecond), 30, flux.TaskScheduled),   // ends a microsecond later
+			at(u.ID, end.Add(time.Microsecond), 1440, flux.TaskScheduled), // started a day before, still running
+			at(u.ID, end.Add(time.Microsecond), 1, flux.TaskScheduled),    // started a minute before, still running
+			at(u.ID, end.Add(3*time.Hour), 30, flux.TaskScheduled),        // in the future
+			at(u.ID, end.Add(-2*time.Hour), 30, flux.TaskDrifted),         // already drifted
+			at(u.ID, end.Add(-2*time.Hour), 30, flux.TaskDone),            // done
+			at(u.ID, end.Add(-2*time.Hour), 30, flux.TaskMissed),          // missed
+			at(other.ID, end.Add(-2*time.Hour), 30, flux.TaskCancelled),   // cancelled
+			at(other.ID, end.Add(-2*time.Hour), 30, flux.TaskPending),     // pending with a slot
+			at(other.ID, end.Add(-2*time.Hour), 30, flux.TaskRescheduled), // rescheduled
+			e.task(u.ID), // pending, no slot
+		}
+		e.clock.Advance(time.Hour)
+		n, err := e.s.Tasks().DriftOverdue(e.ctx, cut)
+		must(t, err, "DriftOverdue")
+		if n != len(drift) {
+			t.Errorf("DriftOverdue = %d, want %d", n, len(drift))
+		}
+		for _, x := range drift {
+			want := *x
+			want.Status, want.UpdatedAt = flux.TaskDrifted, e.clock.stored()
+			wantEqual(t, "a task DriftOverdue drifted", want, *mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, x.UserID, x.ID)))
+		}
+		for _, x := range keep {
+			wantEqual(t, "a task DriftOverdue must leave", *x, *mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, x.UserID, x.ID)))
+		}
+		n, err = e.s.Tasks().DriftOverdue(e.ctx, cut)
+		must(t, err, "DriftOverdue again")
+		if n != 0 {
+			t.Errorf("DriftOverdue again = %d, want 0", n)
+		}
+
+		// Inside Atomic it is part of the transaction: rolled back, it
+		// leaves every task as it was.
+		late := at(u.ID, end.Add(time.Hour), 30, flux.TaskScheduled)
+		rollback := fmt.Errorf("roll back")
+		err = e.s.Atomic(e.ctx, func(ctx context.Context, tx flux.Stores) error {
+			n, err := tx.Tasks().DriftOverdue(ctx, cut.Add(time.Hour))
+			if err != nil {
+				return err
+			}
+			if n != 4 { // late and the three that ended a microsecond after cut
+				t.Errorf("DriftOverdue in Atomic = %d, want 4", n)
+			}
+			return rollback
+		})
+		if err != rollback {
+			t.Fatalf("Atomic = %v, want the rollback error", err)
+		}
+		for _, x := range append(keep[:3:3], late) {
+			wantEqual(t, "a task drifted in a rolled back transaction", *x, *mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, x.UserID, x.ID)))
+		}
 	})
 }
