@@ -25,7 +25,14 @@
 //   - [Ingester] chunks, embeds and indexes documents, skipping those whose
 //     hash is unchanged according to a [Catalog].
 //   - [Library] wires all of it for the common case, and [Articles] is the
-//     starter library bundled in the binary.
+//     starter library bundled in the binary. [IngestDir] ingests a folder of
+//     article files.
+//   - [NewStoreLibrary] keeps a library in a Flux store (flux.ArticleStore):
+//     [StoreCatalog] writes each document with its chunks and vectors in one
+//     transaction, [StoreIndex] searches the vectors in memory after loading
+//     them from the store, and [StoreKeywordIndex] is the store's full-text
+//     search (SQLite FTS5, PostgreSQL full-text search). A later start finds
+//     the unchanged articles indexed and embeds nothing.
 //
 // A minimal offline setup:
 //

@@ -30,16 +30,33 @@ type IndexedDocument struct {
 
 // Catalog records which documents are indexed, with which hash and how, so
 // that an ingest skips what has not changed. MemoryCatalog keeps it in
-// memory; the stores keep it in a table beside the vectors. A Catalog must
+// memory; StoreCatalog keeps it in a Flux store beside the vectors. A Catalog must
 // live as long as the Index and KeywordIndex it describes.
 type Catalog interface {
-	// Documents returns every record, ordered by document ID.
+	// Documents returns every record, ordered by document ID. It may leave
+	// Content empty: a catalog need not load every document's text.
 	Documents(ctx context.Context) ([]IndexedDocument, error)
+	// Document returns the record of one document with its Content; an
+	// unknown id is an ENotFound error.
+	Document(ctx context.Context, id string) (IndexedDocument, error)
 	// PutDocument adds or replaces the record of d.ID.
 	PutDocument(ctx context.Context, d IndexedDocument) error
 	// DeleteDocument removes the record of the document; an unknown id is
 	// not an error.
 	DeleteDocument(ctx context.Context, id string) error
+}
+
+// DocumentWriter is a Catalog that also keeps the chunks and vectors of its
+// documents, so that a document's record, chunks and vectors are replaced in
+// one transaction (StoreCatalog does this in a Flux store). When an
+// Ingester's catalog is a DocumentWriter it calls WriteDocument instead of
+// PutDocument, and the catalog's DeleteDocument removes the chunks too.
+type DocumentWriter interface {
+	Catalog
+	// WriteDocument replaces the record of rec.ID, and all the chunks and
+	// vectors of the document, by rec and vectors (one per chunk, in chunk
+	// order).
+	WriteDocument(ctx context.Context, rec IndexedDocument, vectors []Vector) error
 }
 
 // MemoryCatalog is a Catalog held in memory. Safe for concurrent use.
@@ -66,6 +83,20 @@ func (c *MemoryCatalog) Documents(ctx context.Context) ([]IndexedDocument, error
 	}
 	slices.SortFunc(out, func(a, b IndexedDocument) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
+}
+
+// Document returns one record; ENotFound when there is none.
+func (c *MemoryCatalog) Document(ctx context.Context, id string) (IndexedDocument, error) {
+	if err := ctx.Err(); err != nil {
+		return IndexedDocument{}, err
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	d, ok := c.docs[id]
+	if !ok {
+		return IndexedDocument{}, flux.NotFound("document")
+	}
+	return d, nil
 }
 
 // PutDocument stores the record.
@@ -124,6 +155,9 @@ type IngestResult struct {
 	Unchanged int `json:"unchanged"`
 	// Chunks is the number of chunks written.
 	Chunks int `json:"chunks"`
+	// Removed is the number of catalogued documents removed because they
+	// were not given (Replace, Prune).
+	Removed int `json:"removed"`
 }
 
 // Ingester chunks, embeds and indexes documents into an Index (and a
@@ -196,6 +230,20 @@ func (in *Ingester) Documents(ctx context.Context) ([]IndexedDocument, error) {
 // Everything is embedded before anything is replaced: when the embedder
 // fails, the index is as it was.
 func (in *Ingester) Ingest(ctx context.Context, docs []Document) (IngestResult, error) {
+	return in.ingest(ctx, docs, false)
+}
+
+// Replace is Ingest followed by the removal of every catalogued document
+// that is not among docs, so that the library holds exactly docs (the
+// original ingest's clear_existing). Documents are removed only after the
+// given ones are embedded and indexed: when that fails, nothing is removed.
+// With no documents, Replace changes nothing (as the original, which
+// cleared the index only when it found an article).
+func (in *Ingester) Replace(ctx context.Context, docs []Document) (IngestResult, error) {
+	return in.ingest(ctx, docs, len(docs) > 0)
+}
+
+func (in *Ingester) ingest(ctx context.Context, docs []Document, prune bool) (IngestResult, error) {
 	res := IngestResult{Documents: len(docs)}
 	var fields []flux.FieldError
 	norm := make([]Document, len(docs))
@@ -249,12 +297,17 @@ func (in *Ingester) Ingest(ctx context.Context, docs []Document) (IngestResult, 
 		work = append(work, d)
 	}
 	for _, rec := range catalogued {
-		if _, given := firstByID[rec.ID]; !given && !current(rec) {
-			work = append(work, rec.Document.Normalize())
+		if _, given := firstByID[rec.ID]; given || current(rec) || prune {
+			continue
 		}
+		full, err := in.catalog.Document(ctx, rec.ID)
+		if err != nil {
+			return res, fmt.Errorf("rag: read catalogued document %q: %w", rec.ID, err)
+		}
+		work = append(work, full.Document.Normalize())
 	}
 	if len(work) == 0 {
-		return res, nil
+		return res, in.pruneLocked(ctx, catalogued, firstByID, prune, &res)
 	}
 
 	// Chunk and embed everything before touching the indexes.
@@ -302,13 +355,55 @@ func (in *Ingester) Ingest(ctx context.Context, docs []Document) (IngestResult, 
 			}
 		}
 		rec := IndexedDocument{Document: d, Embedder: embKey, Chunking: chunking, Chunks: len(chunks[i]), IndexedAt: in.clock.Now().UTC()}
-		if err := in.catalog.PutDocument(ctx, rec); err != nil {
+		var err error
+		if w, ok := in.catalog.(DocumentWriter); ok {
+			err = w.WriteDocument(ctx, rec, vs)
+		} else {
+			err = in.catalog.PutDocument(ctx, rec)
+		}
+		if err != nil {
 			return res, fmt.Errorf("rag: record %q: %w", d.ID, err)
 		}
 		res.Indexed++
 		res.Chunks += len(chunks[i])
 	}
-	return res, nil
+	return res, in.pruneLocked(ctx, catalogued, firstByID, prune, &res)
+}
+
+// pruneLocked removes, when prune is set, the catalogued documents that are
+// not in keep, counting them in res. The caller holds in.mu.
+func (in *Ingester) pruneLocked(ctx context.Context, catalogued []IndexedDocument, keep map[string]int, prune bool, res *IngestResult) error {
+	if !prune {
+		return nil
+	}
+	for _, rec := range catalogued {
+		if _, ok := keep[rec.ID]; ok {
+			continue
+		}
+		if err := in.remove(ctx, rec.ID); err != nil {
+			return err
+		}
+		res.Removed++
+	}
+	return nil
+}
+
+// Prune removes every catalogued document whose ID is not in keep and
+// returns how many it removed.
+func (in *Ingester) Prune(ctx context.Context, keep []string) (int, error) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	catalogued, err := in.catalog.Documents(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("rag: read catalog: %w", err)
+	}
+	set := make(map[string]int, len(keep))
+	for i, id := range keep {
+		set[id] = i
+	}
+	var res IngestResult
+	err = in.pruneLocked(ctx, catalogued, set, true, &res)
+	return res.Removed, err
 }
 
 // counter is what an index may offer to say how many entries it holds.
@@ -364,12 +459,11 @@ func (in *Ingester) deleteFromIndexes(ctx context.Context, id string) error {
 func (in *Ingester) Remove(ctx context.Context, id string) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
-	docs, err := in.catalog.Documents(ctx)
-	if err != nil {
+	if _, err := in.catalog.Document(ctx, id); err != nil {
+		if flux.IsCode(err, flux.ENotFound) {
+			return flux.NotFound("document")
+		}
 		return fmt.Errorf("rag: read catalog: %w", err)
-	}
-	if !slices.ContainsFunc(docs, func(d IndexedDocument) bool { return d.ID == id }) {
-		return flux.NotFound("document")
 	}
 	return in.remove(ctx, id)
 }

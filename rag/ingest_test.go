@@ -277,6 +277,9 @@ type failingCatalog struct{}
 func (failingCatalog) Documents(context.Context) ([]IndexedDocument, error) {
 	return nil, errors.New("catalog offline")
 }
+func (failingCatalog) Document(context.Context, string) (IndexedDocument, error) {
+	return IndexedDocument{}, errors.New("catalog offline")
+}
 func (failingCatalog) PutDocument(context.Context, IndexedDocument) error { return errors.New("no") }
 func (failingCatalog) DeleteDocument(context.Context, string) error       { return errors.New("no") }
 
@@ -341,5 +344,57 @@ func TestIngesterBundledLibraryTwice(t *testing.T) {
 	}
 	if diff := cmp.Diff(IngestResult{Documents: len(docs), Unchanged: len(docs)}, res); diff != "" {
 		t.Errorf("second start (-want +got):\n%s", diff)
+	}
+}
+
+func TestIngesterReplaceAndPrune(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r := newRig(t, NewHashEmbedder(16), Chunker{})
+	if _, err := r.in.Ingest(ctx, []Document{testDoc("a", "alpha"), testDoc("b", "beta"), testDoc("c", "gamma")}); err != nil {
+		t.Fatal(err)
+	}
+	next := []Document{testDoc("a", "alpha, changed"), testDoc("d", "delta")}
+
+	// When embedding fails nothing is removed.
+	r.emb.fail.Store(true)
+	if _, err := r.in.Replace(ctx, next); !flux.IsCode(err, flux.EUnavailable) {
+		t.Fatalf("Replace with a failing embedder = %v", err)
+	}
+	recs, _ := r.in.Documents(ctx)
+	if diff := cmp.Diff([]string{"a", "b", "c"}, docIDs(recs)); diff != "" {
+		t.Errorf("after a failed Replace (-want +got):\n%s", diff)
+	}
+	r.emb.fail.Store(false)
+
+	res, err := r.in.Replace(ctx, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(IngestResult{Documents: 2, Indexed: 2, Chunks: 2, Removed: 2}, res); diff != "" {
+		t.Errorf("Replace (-want +got):\n%s", diff)
+	}
+	recs, _ = r.in.Documents(ctx)
+	if diff := cmp.Diff([]string{"a", "d"}, docIDs(recs)); diff != "" {
+		t.Errorf("after Replace (-want +got):\n%s", diff)
+	}
+	if v, k := r.counts(t); v != 2 || k != 2 {
+		t.Errorf("after Replace: %d vectors, %d keyword chunks", v, k)
+	}
+	// Unchanged documents given again: nothing to do, nothing removed.
+	if res, err := r.in.Replace(ctx, next); err != nil || res != (IngestResult{Documents: 2, Unchanged: 2}) {
+		t.Errorf("second Replace = %+v, %v", res, err)
+	}
+
+	n, err := r.in.Prune(ctx, []string{"d", "unknown"})
+	if err != nil || n != 1 {
+		t.Errorf("Prune = %d, %v", n, err)
+	}
+	rec, err := r.catalog.Document(ctx, "d")
+	if err != nil || rec.Content != "delta" {
+		t.Errorf("Document(d) = %+v, %v", rec, err)
+	}
+	if _, err := r.catalog.Document(ctx, "a"); !flux.IsCode(err, flux.ENotFound) {
+		t.Errorf("Document of a pruned document: %v", err)
 	}
 }

@@ -2,6 +2,8 @@ package rag
 
 import (
 	"context"
+	"slices"
+	"strings"
 
 	"github.com/fluxlife/flux"
 )
@@ -66,6 +68,16 @@ func (l *Library) Ingest(ctx context.Context, docs []Document) (IngestResult, er
 	return l.ingester.Ingest(ctx, docs)
 }
 
+// Replace makes the library hold exactly docs; see Ingester.Replace.
+func (l *Library) Replace(ctx context.Context, docs []Document) (IngestResult, error) {
+	return l.ingester.Replace(ctx, docs)
+}
+
+// Prune removes every document whose ID is not in keep; see Ingester.Prune.
+func (l *Library) Prune(ctx context.Context, keep []string) (int, error) {
+	return l.ingester.Prune(ctx, keep)
+}
+
 // Search returns up to k passages answering query; see Retriever.Search.
 func (l *Library) Search(ctx context.Context, query string, k int) ([]Passage, error) {
 	return l.retriever.Search(ctx, query, k)
@@ -79,6 +91,36 @@ func (l *Library) SearchFilter(ctx context.Context, query string, k int, f Filte
 // Documents returns what is indexed, by document ID.
 func (l *Library) Documents(ctx context.Context) ([]IndexedDocument, error) {
 	return l.ingester.Documents(ctx)
+}
+
+// DocumentPage returns one page of what is indexed, by document ID, and the
+// cursor of the next page ("" after the last). Records may come without
+// their Content (see Catalog). A cursor this method did not issue is an
+// EInvalid error.
+func (l *Library) DocumentPage(ctx context.Context, p flux.Page) ([]IndexedDocument, string, error) {
+	after := ""
+	if p.Cursor != "" {
+		id, err := flux.DecodeArticleCursor(p.Cursor)
+		if err != nil {
+			return nil, "", err
+		}
+		after = id
+	}
+	docs, err := l.ingester.Documents(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	start, _ := slices.BinarySearchFunc(docs, after, func(d IndexedDocument, id string) int { return strings.Compare(d.ID, id) })
+	if after != "" && start < len(docs) && docs[start].ID == after {
+		start++
+	}
+	docs = docs[start:]
+	size := p.Size()
+	if len(docs) <= size {
+		return docs, "", nil
+	}
+	docs = docs[:size]
+	return docs, flux.EncodeArticleCursor(docs[size-1].ID), nil
 }
 
 // Remove deletes one document; ENotFound when it is not indexed.
