@@ -44,4 +44,18 @@
 // rules), CheckSlot (may this task go exactly there?), Replan (move missed or
 // drifted tasks to the next suitable slot) and Suggest (the original
 // frontend's two reschedule suggestions, today and tomorrow).
+//
+// # Over a store
+//
+// Service puts the engine to work on a flux.Store: Schedule places a user's
+// unscheduled tasks (or given ones) around their calendar events and
+// scheduled tasks and saves the placements in one transaction (or, as a dry
+// run, only returns them); PlaceGoal does so for a saved plan; Reschedule,
+// Apply and ReplanMissed move tasks; Availability, Today, Timeline and
+// Suggest answer the HTTP routes. It keeps the task lifecycle too: Complete
+// and Missed advance a recurring task's series to its next occurrence
+// exactly once however often and however concurrently they are called (the
+// store keeps one open row per series), and completing a goal's last open
+// task completes the goal. The periodic job DriftArgs, worked by
+// DriftWorker, marks tasks left undone past their slot as drifted.
 package scheduler
