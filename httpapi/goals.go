@@ -147,7 +147,7 @@ func (s *Server) goalRoutes() {
 	if p == nil {
 		p = planner.New(planner.LLMConfig{Clock: s.clock, Logger: s.log})
 	}
-	svc := planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log})
+	svc := planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 
 	// The clarifying conversation (the original main app's routes).
 	s.handle(Route{Method: "POST", Path: "/goals/start", Summary: "Start a clarifying goal conversation", Tag: "goals",

@@ -15,6 +15,7 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/rs/cors"
 )
 
@@ -39,6 +40,9 @@ type Config struct {
 	Checks map[string]func(context.Context) error
 	// Version is reported by /health and the OpenAPI document.
 	Version string
+	// RAG is the article library of the /api/v1/rag routes (a
+	// *rag.Library); nil makes them answer 503 "RAG is not configured".
+	RAG RAG
 	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
 	// offline planner.
 	Planner planner.Planner
@@ -47,6 +51,15 @@ type Config struct {
 	// DefaultExpensivePerMinute and DefaultExpensiveBurst.
 	ExpensivePerMinute float64
 	ExpensiveBurst     int
+	// Scheduler serves the task, calendar and scheduling routes and places
+	// the tasks of every saved plan; nil means a scheduler.Service over
+	// Store with the default settings and Clock.
+	Scheduler *scheduler.Service
+	// DemoUserID, when set, is the user the /scheduler/* compatibility
+	// routes act for when a request carries no Authorization header (the
+	// original frontend calls them without a token); the user is created
+	// when missing. Empty (the default) requires a token there too.
+	DemoUserID string
 }
 
 // Server serves the Flux HTTP API.
@@ -57,8 +70,11 @@ type Server struct {
 	log     *slog.Logger
 	checks  map[string]func(context.Context) error
 	version string
+	rag     RAG
 	planner planner.Planner
 	limiter *userLimiter
+	sched   *scheduler.Service
+	demoID  string
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -75,11 +91,16 @@ func New(cfg Config) *Server {
 		s.clock = flux.SystemClock{}
 	}
 	s.limiter = newUserLimiter(cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
+	s.rag = cfg.RAG
 	if s.log == nil {
 		s.log = slog.Default()
 	}
 	if s.version == "" {
 		s.version = "dev"
+	}
+	s.sched, s.demoID = cfg.Scheduler, strings.ToLower(strings.TrimSpace(cfg.DemoUserID))
+	if s.sched == nil {
+		s.sched = scheduler.NewService(s.store, &scheduler.ServiceOptions{Clock: s.clock, Logger: s.log})
 	}
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
@@ -143,6 +164,9 @@ type Route struct {
 	Tag     string
 	// Public routes need no token.
 	Public bool
+	// DemoUser routes act for Config.DemoUserID, when it is set, on a
+	// request without an Authorization header.
+	DemoUser bool
 	// Request and Response are example values whose types describe the
 	// bodies; nil for none.
 	Request  any
@@ -161,7 +185,12 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 	s.mux.Handle(rt.Method+" "+rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rt.Public {
 			var err error
-			if r, err = s.authenticate(r); err != nil {
+			if rt.DemoUser && s.demoID != "" && r.Header.Get("Authorization") == "" {
+				r, err = s.actAsDemoUser(r)
+			} else {
+				r, err = s.authenticate(r)
+			}
+			if err != nil {
 				s.writeError(w, r, err)
 				return
 			}
@@ -176,6 +205,10 @@ func (s *Server) registerRoutes() {
 	s.systemRoutes()
 	s.accountRoutes()
 	s.goalRoutes()
+	s.ragRoutes()
+	s.taskRoutes()
+	s.calendarRoutes()
+	s.schedulerRoutes()
 }
 
 func contains(xs []string, x string) bool {

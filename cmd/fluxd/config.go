@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+
+	"github.com/fluxlife/flux"
 )
 
 // config is fluxd's configuration: defaults, overridden by the environment
@@ -23,6 +25,7 @@ type config struct {
 	CORSOrigins       string
 	LogLevel          string
 	LogFormat         string
+	DemoUserID        string
 	// getenv reads the environment the configuration came from, for the
 	// feature packages that read their own variables (planner.ConfigFromEnv).
 	getenv func(string) string
@@ -47,6 +50,7 @@ func (c *config) vars() []envVar {
 		{"CORS_ORIGINS", "http://localhost:3000,http://localhost:5173", "allowed browser origins (comma list or JSON array)", &c.CORSOrigins},
 		{"LOG_LEVEL", "INFO", "DEBUG, INFO, WARN or ERROR", &c.LogLevel},
 		{"LOG_FORMAT", "text", "text or json", &c.LogFormat},
+		{"FLUX_DEMO_USER_ID", "", "user id the /scheduler/* routes act for when called without a token (off when empty)", &c.DemoUserID},
 	}
 }
 
@@ -75,6 +79,9 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 	c.Port = p
 	if _, err := parseLevel(c.LogLevel); err != nil {
 		return nil, err
+	}
+	if c.DemoUserID != "" && !flux.ValidID(strings.ToLower(c.DemoUserID)) {
+		return nil, fmt.Errorf("FLUX_DEMO_USER_ID %q: want a user id (UUID)", c.DemoUserID)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)

@@ -6,6 +6,7 @@
 //	fluxd [serve]                       start the server (the default)
 //	fluxd migrate                       apply the database migrations and exit
 //	fluxd token --user ID|EMAIL [--ttl 24h]   print a local-mode token
+//	fluxd ingest DIR                    index the article files (.md, .txt) under DIR
 //	fluxd version                       print the version
 //
 // With no configuration at all it serves on 127.0.0.1:8000 from an embedded
@@ -77,6 +78,15 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return err
 		}
 		return token(ctx, cfg, *user, *ttl, stdout, stderr)
+	case "ingest":
+		cfg, err := loadConfig(fs, args, getenv)
+		if err != nil {
+			return err
+		}
+		if fs.NArg() != 1 {
+			return fmt.Errorf("ingest: want one directory, got %d arguments\n%s", fs.NArg(), usage)
+		}
+		return ingest(ctx, cfg, fs.Arg(0), stdout, stderr)
 	case "version":
 		_, err := fmt.Fprintln(stdout, "fluxd", version)
 		return err
@@ -91,6 +101,7 @@ const usage = `usage:
   fluxd [serve]                              start the server (default)
   fluxd migrate                              apply database migrations and exit
   fluxd token --user ID|EMAIL [--ttl 24h]    print a local-mode token
+  fluxd ingest DIR                           index the article files (.md, .txt) under DIR
   fluxd version                              print the version
 Settings come from the environment, a .env file, or flags (fluxd serve -h).
 `

@@ -19,6 +19,7 @@ import (
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/sqlite"
@@ -107,8 +108,12 @@ func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Work
 		if err := jobs.Register(ws, auth.PruneTokens(st, clock, log)); err != nil {
 			return nil, nil, err
 		}
+		if err := jobs.Register(ws, scheduler.DriftWorker(st, clock)); err != nil {
+			return nil, nil, err
+		}
 		periodic := []jobs.Periodic{
 			{Interval: time.Hour, RunOnStart: true, Args: func() flux.JobArgs { return auth.PruneTokensArgs{} }},
+			{Interval: time.Minute, RunOnStart: true, Args: func() flux.JobArgs { return scheduler.DriftArgs{} }},
 		}
 		return ws, periodic, nil
 	}
@@ -132,11 +137,31 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
+	lib, ragDesc, err := openLibrary(cfg, b.store, clock, log)
+	if err != nil {
+		return err
+	}
+	indexBundled(ctx, lib, log)
+	sd, err := scheduler.DefaultsFromEnv(cfg.env)
+	if err != nil {
+		var fe *flux.Error
+		if errors.As(err, &fe) && len(fe.Fields) > 0 {
+			return fmt.Errorf("%s %s", fe.Fields[0].Field, fe.Fields[0].Message)
+		}
+		return err
+	}
+	sched := scheduler.NewService(b.store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
+	if cfg.DemoUserID != "" {
+		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user_id", cfg.DemoUserID)
+	}
 	pc := planner.ConfigFromEnv(cfg.env)
 	pc.Clock, pc.Logger = clock, log.With("component", "planner")
+	pc.Retriever = plannerRetriever(lib)
 	srv := httpapi.New(httpapi.Config{
 		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: planner.New(pc),
+		Scheduler: sched, DemoUserID: cfg.DemoUserID,
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
+		RAG:         lib,
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
@@ -149,7 +174,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range capabilities(cfg, b, authn) {
+	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
