@@ -151,3 +151,26 @@ func jsonKind(k string) string {
 	}
 	return "of another type"
 }
+
+// decodeLenient reads a JSON request body like decode, for the
+// compatibility routes API.md marks lenient: unknown fields are ignored and
+// an empty body reads as an empty object. The size limit and the
+// single-value rule still hold.
+func decodeLenient(w http.ResponseWriter, r *http.Request, v any) error {
+	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		return decodeError(err)
+	}
+	if err := dec.Decode(&struct{}{}); err != io.EOF {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return decodeError(err)
+		}
+		return flux.Invalid("request body must hold a single JSON value")
+	}
+	return nil
+}

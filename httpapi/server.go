@@ -16,6 +16,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
+	"github.com/fluxlife/flux/voice"
 	"github.com/rs/cors"
 )
 
@@ -60,6 +61,11 @@ type Config struct {
 	// original frontend calls them without a token); the user is created
 	// when missing. Empty (the default) requires a token there too.
 	DemoUserID string
+	// Voice serves the /api/v1/voice routes (a *voice.Service, whose
+	// Create answers 503 with how to configure Deepgram when it has no
+	// key); nil makes every voice route answer 503 "voice is not
+	// configured".
+	Voice voice.Session
 }
 
 // Server serves the Flux HTTP API.
@@ -75,6 +81,7 @@ type Server struct {
 	limiter *userLimiter
 	sched   *scheduler.Service
 	demoID  string
+	voice   voice.Session
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -102,6 +109,7 @@ func New(cfg Config) *Server {
 	if s.sched == nil {
 		s.sched = scheduler.NewService(s.store, &scheduler.ServiceOptions{Clock: s.clock, Logger: s.log})
 	}
+	s.voice = cfg.Voice
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
 	if origins == nil {
@@ -209,6 +217,7 @@ func (s *Server) registerRoutes() {
 	s.taskRoutes()
 	s.calendarRoutes()
 	s.schedulerRoutes()
+	s.voiceRoutes()
 }
 
 func contains(xs []string, x string) bool {

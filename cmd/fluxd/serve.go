@@ -157,11 +157,17 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	pc := planner.ConfigFromEnv(cfg.env)
 	pc.Clock, pc.Logger = clock, log.With("component", "planner")
 	pc.Retriever = plannerRetriever(lib)
+	pl := planner.New(pc)
+	vs, voiceCap, err := openVoice(cfg, b.store, pl, sched, clock, log)
+	if err != nil {
+		return err
+	}
 	srv := httpapi.New(httpapi.Config{
-		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: planner.New(pc),
+		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl,
 		Scheduler: sched, DemoUserID: cfg.DemoUserID,
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
 		RAG:         lib,
+		Voice:       vs,
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
@@ -174,7 +180,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}) {
+	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{

@@ -1,0 +1,252 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/scheduler"
+	"github.com/fluxlife/flux/voice"
+)
+
+// voiceSessionRequest is the body of POST /api/v1/voice/session, read
+// leniently: the original's {"user_id"} is honoured only for an admin
+// caller, and a caller with a token may send no body at all.
+type voiceSessionRequest struct {
+	UserID string `json:"user_id,omitempty"`
+}
+
+// errVoiceOff answers the voice routes of a server built without a voice
+// service.
+func errVoiceOff() error {
+	return &flux.Error{Code: flux.EUnavailable,
+		Message: "voice is not configured: set DEEPGRAM_API_KEY to a Deepgram API key in the server's environment and restart it"}
+}
+
+// requireFields answers 422, as the original did for a missing required
+// field, listing each of fields (name, value) that is blank.
+func requireFields(fields ...[2]string) error {
+	var fs []flux.FieldError
+	for _, f := range fields {
+		if strings.TrimSpace(f[1]) == "" {
+			fs = append(fs, flux.FieldError{Field: f[0], Message: "is required"})
+		}
+	}
+	if len(fs) == 0 {
+		return nil
+	}
+	names := make([]string, len(fs))
+	for i, f := range fs {
+		names[i] = f.Field
+	}
+	verb := " is required"
+	if len(names) > 1 {
+		verb = " are required"
+	}
+	return &flux.Error{Code: flux.EUnprocessable, Message: strings.Join(names, ", ") + verb, Fields: fs}
+}
+
+func (s *Server) voiceRoutes() {
+	s.handle(Route{Method: "POST", Path: "/api/v1/voice/session", Summary: "Start a voice session: a short-lived Deepgram token, the agent config and its ready Settings message", Tag: "voice",
+		Request: voiceSessionRequest{}, Response: voice.SessionInfo{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
+		var body voiceSessionRequest
+		if err := decodeLenient(w, r, &body); err != nil {
+			return err
+		}
+		u, err := s.user(r, strings.TrimSpace(body.UserID))
+		if err != nil {
+			return err
+		}
+		if s.voice == nil {
+			return errVoiceOff()
+		}
+		info, err := s.voice.Create(r.Context(), u.ID)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, info)
+		return nil
+	}))
+	s.handle(Route{Method: "POST", Path: "/api/v1/voice/messages", Summary: "Save a transcript line of one of the caller's open voice sessions", Tag: "voice",
+		Request: voice.MessageInput{}, Response: voice.SavedMessage{}}, func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		var body voice.MessageInput
+		if err := decode(w, r, &body); err != nil {
+			return err
+		}
+		if err := requireFields([2]string{"session_id", body.SessionID}, [2]string{"role", body.Role}, [2]string{"content", body.Content}); err != nil {
+			return err
+		}
+		if s.voice == nil {
+			return errVoiceOff()
+		}
+		saved, err := s.voice.SaveMessage(r.Context(), u.ID, body)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, saved)
+		return nil
+	})
+	s.handle(Route{Method: "GET", Path: "/api/v1/voice/sessions/{id}/messages", Summary: "The transcript of one of the caller's voice sessions, oldest first", Tag: "voice",
+		Response: voice.Transcript{}}, func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		if s.voice == nil {
+			return errVoiceOff()
+		}
+		tr, err := s.voice.Messages(r.Context(), u.ID, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, tr)
+		return nil
+	})
+	s.handle(Route{Method: "POST", Path: "/api/v1/voice/intents", Summary: "Run a function call of the voice agent (create a goal, create or move a task); answers the sentence to speak", Tag: "voice",
+		Request: voice.IntentInput{}, Response: voice.IntentResult{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		var body voice.IntentInput
+		if err := decode(w, r, &body); err != nil {
+			return err
+		}
+		if err := requireFields([2]string{"session_id", body.SessionID}, [2]string{"function_call_id", body.FunctionCallID},
+			[2]string{"function_name", body.FunctionName}); err != nil {
+			return err
+		}
+		if s.voice == nil {
+			return errVoiceOff()
+		}
+		res, err := s.voice.SubmitIntent(r.Context(), u.ID, body)
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, res)
+		return nil
+	}))
+	s.handle(Route{Method: "DELETE", Path: "/api/v1/voice/session/{id}", Summary: "Close one of the caller's voice sessions; closing twice is harmless", Tag: "voice",
+		Response: voice.Closed{}}, func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		if s.voice == nil {
+			return errVoiceOff()
+		}
+		c, err := s.voice.Close(r.Context(), u.ID, r.PathValue("id"))
+		if err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, c)
+		return nil
+	})
+}
+
+// VoicePlanner returns the voice.GoalPlanner of a server: a goal the voice
+// agent submits is created and planned by goals, as POST /api/v1/goals
+// does (its tasks are placed when goals has a Placer).
+func VoicePlanner(store flux.Store, goals *planner.Service) voice.GoalPlanner {
+	return voicePlanner{store: store, goals: goals}
+}
+
+type voicePlanner struct {
+	store flux.Store
+	goals *planner.Service
+}
+
+// CreateGoal creates and plans the user's goal.
+func (p voicePlanner) CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error) {
+	u, err := p.store.Users().GetUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	d, err := p.goals.CreateGoal(ctx, u, planner.CreateGoalInput{Title: statement, Description: notes, Timeline: timeline, Plan: true})
+	if err != nil {
+		return nil, err
+	}
+	return &d.Goal, nil
+}
+
+// voicePlaceDays is the horizon in which a voice task is placed, unless
+// its own window reaches further.
+const voicePlaceDays = 14
+
+// VoiceScheduler returns the voice.TaskScheduler of a server over sched:
+// Place puts a task in the best free slot of its window (sched.Schedule),
+// Move puts it at the time the user said, refusing only a past or busy
+// slot (sched.Apply: the user's explicit time wins over work hours and the
+// cutoff). clock must be sched's; nil means the system clock.
+func VoiceScheduler(store flux.Store, sched *scheduler.Service, clock flux.Clock) voice.TaskScheduler {
+	if clock == nil {
+		clock = flux.SystemClock{}
+	}
+	return voiceScheduler{store: store, sched: sched, clock: clock}
+}
+
+type voiceScheduler struct {
+	store flux.Store
+	sched *scheduler.Service
+	clock flux.Clock
+}
+
+// Place schedules the task in its window: the next two weeks, or up to its
+// deadline or earliest start when later (at most
+// scheduler.DefaultMaxScheduleDays ahead). A task no slot fits is
+// returned unscheduled.
+func (v voiceScheduler) Place(ctx context.Context, userID, taskID string) (*flux.Task, error) {
+	u, err := v.store.Users().GetUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := v.store.Tasks().GetTask(ctx, userID, taskID)
+	if err != nil {
+		return nil, err
+	}
+	now := v.clock.Now()
+	to := now.AddDate(0, 0, voicePlaceDays)
+	if t.Deadline != nil && t.Deadline.After(to) {
+		to = *t.Deadline
+	}
+	if t.EarliestStart != nil && t.EarliestStart.AddDate(0, 0, 1).After(to) {
+		to = t.EarliestStart.AddDate(0, 0, 1)
+	}
+	to = minTime(to, now.AddDate(0, 0, scheduler.DefaultMaxScheduleDays))
+	if _, err := v.sched.Schedule(ctx, u, scheduler.ScheduleRequest{From: now, To: to, TaskIDs: []string{taskID}}); err != nil {
+		return nil, err
+	}
+	return v.store.Tasks().GetTask(ctx, userID, taskID)
+}
+
+// Move puts the task at start for its duration (30 minutes when it has
+// none).
+func (v voiceScheduler) Move(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
+	u, err := v.store.Users().GetUser(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	t, err := v.store.Tasks().GetTask(ctx, userID, taskID)
+	if err != nil {
+		return nil, err
+	}
+	minutes := t.DurationMinutes
+	if minutes <= 0 {
+		minutes = 30
+	}
+	return v.sched.Apply(ctx, u, taskID, start, start.Add(time.Duration(minutes)*time.Minute))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
