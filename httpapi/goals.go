@@ -143,11 +143,7 @@ type abandonResponse struct {
 }
 
 func (s *Server) goalRoutes() {
-	p := s.planner
-	if p == nil {
-		p = planner.New(planner.LLMConfig{Clock: s.clock, Logger: s.log})
-	}
-	svc := planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
+	svc := s.goals
 
 	// The clarifying conversation (the original main app's routes).
 	s.handle(Route{Method: "POST", Path: "/goals/start", Summary: "Start a clarifying goal conversation", Tag: "goals",

@@ -47,6 +47,10 @@ type Config struct {
 	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
 	// offline planner.
 	Planner planner.Planner
+	// Goals is the goal service of the goal routes; nil means one built
+	// from Planner and Scheduler. Pass the one the voice intents use, so
+	// both share it.
+	Goals *planner.Service
 	// ExpensivePerMinute and ExpensiveBurst are each user's rate limit on
 	// the routes that call an LLM, Deepgram or Twilio; 0 means
 	// DefaultExpensivePerMinute and DefaultExpensiveBurst.
@@ -78,6 +82,7 @@ type Server struct {
 	version string
 	rag     RAG
 	planner planner.Planner
+	goals   *planner.Service
 	limiter *userLimiter
 	sched   *scheduler.Service
 	demoID  string
@@ -108,6 +113,13 @@ func New(cfg Config) *Server {
 	s.sched, s.demoID = cfg.Scheduler, strings.ToLower(strings.TrimSpace(cfg.DemoUserID))
 	if s.sched == nil {
 		s.sched = scheduler.NewService(s.store, &scheduler.ServiceOptions{Clock: s.clock, Logger: s.log})
+	}
+	if s.goals = cfg.Goals; s.goals == nil {
+		p := s.planner
+		if p == nil {
+			p = planner.New(planner.LLMConfig{Clock: s.clock, Logger: s.log})
+		}
+		s.goals = planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 	}
 	s.voice = cfg.Voice
 	s.registerRoutes()

@@ -32,7 +32,7 @@ type Session interface {
 }
 
 // GoalPlanner creates a goal and plans it. The planner package's service
-// satisfies it through a small adapter in cmd/fluxd.
+// satisfies it through a small adapter, httpapi.VoicePlanner.
 type GoalPlanner interface {
 	// CreateGoal stores the user's goal with a plan made from statement,
 	// timeline (spoken, such as "in 3 months") and notes.
@@ -40,7 +40,7 @@ type GoalPlanner interface {
 }
 
 // TaskScheduler puts tasks into the user's week. The scheduler package's
-// service satisfies it through a small adapter in cmd/fluxd.
+// service satisfies it through a small adapter, httpapi.VoiceScheduler.
 type TaskScheduler interface {
 	// Place schedules an unscheduled task at the best free slot (honouring
 	// its EarliestStart, Deadline and PreferredTime) and returns it.

@@ -158,12 +158,13 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	pc.Clock, pc.Logger = clock, log.With("component", "planner")
 	pc.Retriever = plannerRetriever(lib)
 	pl := planner.New(pc)
-	vs, voiceCap, err := openVoice(cfg, b.store, pl, sched, clock, log)
+	goals := planner.NewService(b.store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
+	vs, voiceCap, err := openVoice(cfg, b.store, goals, sched, clock, log)
 	if err != nil {
 		return err
 	}
 	srv := httpapi.New(httpapi.Config{
-		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl,
+		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUserID: cfg.DemoUserID,
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
 		RAG:         lib,

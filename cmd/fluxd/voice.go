@@ -13,15 +13,14 @@ import (
 
 // openVoice returns the voice control plane configured by the DEEPGRAM_*
 // and VOICE_* variables (voice.ConfigFromEnv): goals it hears are planned
-// by pl, tasks placed by sched. Without DEEPGRAM_API_KEY it is built all
+// by goals, tasks placed by sched. Without DEEPGRAM_API_KEY it is built all
 // the same (its files are checked now), and creating a session answers 503
 // with how to configure it. desc is the capability line.
-func openVoice(cfg *config, st flux.Store, pl planner.Planner, sched *scheduler.Service, clock flux.Clock, log *slog.Logger) (*voice.Service, string, error) {
+func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *scheduler.Service, clock flux.Clock, log *slog.Logger) (*voice.Service, string, error) {
 	vc, err := voice.ConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", withFields(err)
 	}
-	goals := planner.NewService(st, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
 	vs, err := voice.New(st, vc, &voice.Options{
 		Clock: clock, Logger: log.With("component", "voice"),
 		Planner: httpapi.VoicePlanner(st, goals), Scheduler: httpapi.VoiceScheduler(st, sched, clock),
