@@ -411,10 +411,25 @@ type counter interface {
 	Count(ctx context.Context) (int, error)
 }
 
+// CountLagger is implemented by an Index whose Count may lag behind its
+// writes: a Pinecone serverless index updates its statistics a few seconds
+// after an upsert or a delete. An Ingester then takes such an index for lost
+// only when it counts no vector at all while the catalog has chunks (a new,
+// emptied or other index), not whenever it counts fewer than the catalog:
+// a count still catching up with the previous start's writes would
+// otherwise make every start embed and upload the whole library again. An
+// index that lost only part of its vectors is not noticed; Replace (or
+// fluxd ingest of the full library after Clear) rebuilds it.
+type CountLagger interface {
+	// CountLags reports whether Count may lag behind writes.
+	CountLags() bool
+}
+
 // indexLost reports whether the index (or the keyword index, when it can
 // count) holds fewer chunks than the catalog says were indexed: the index
 // was lost or emptied behind the catalog's back, so everything is indexed
-// again.
+// again. An index whose count lags (CountLagger) is lost only when it
+// counts nothing.
 func (in *Ingester) indexLost(ctx context.Context, catalogued []IndexedDocument) (bool, error) {
 	want := 0
 	for _, rec := range catalogued {
@@ -427,7 +442,11 @@ func (in *Ingester) indexLost(ctx context.Context, catalogued []IndexedDocument)
 	if err != nil {
 		return false, fmt.Errorf("rag: count index: %w", err)
 	}
-	if have < want {
+	if cl, ok := in.index.(CountLagger); ok && cl.CountLags() {
+		if have == 0 {
+			return true, nil
+		}
+	} else if have < want {
 		return true, nil
 	}
 	if kc, ok := in.keywords.(counter); ok {

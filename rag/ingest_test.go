@@ -182,6 +182,44 @@ func TestIngesterReindexesALostIndex(t *testing.T) {
 	}
 }
 
+// laggingIndex is a MemoryIndex whose Count reports a fixed number, as a
+// Pinecone serverless index whose statistics have not caught up yet.
+type laggingIndex struct {
+	*MemoryIndex
+	count int
+}
+
+func (l *laggingIndex) Count(context.Context) (int, error) { return l.count, nil }
+func (l *laggingIndex) CountLags() bool                    { return true }
+
+func TestIngesterToleratesALaggingCount(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	catalog := NewMemoryCatalog()
+	idx := &laggingIndex{MemoryIndex: NewMemoryIndex()}
+	first, _ := NewIngester(NewHashEmbedder(16), idx, catalog, nil)
+	docs := []Document{testDoc("a", "alpha"), testDoc("b", "beta"), testDoc("c", "gamma")}
+	if res, err := first.Ingest(ctx, docs); err != nil || res.Indexed != 3 {
+		t.Fatalf("first ingest = %+v, %v", res, err)
+	}
+	for _, tc := range []struct {
+		count       int
+		wantIndexed int
+	}{
+		{1, 0}, // behind the catalog's 3 chunks: lagging, not lost
+		{3, 0},
+		{0, 3}, // nothing at all: a new or emptied index
+	} {
+		idx.count = tc.count
+		emb := &countingEmbedder{Embedder: NewHashEmbedder(16)}
+		in, _ := NewIngester(emb, idx, catalog, nil)
+		res, err := in.Ingest(ctx, docs)
+		if err != nil || res.Indexed != tc.wantIndexed || int(emb.texts.Load()) != tc.wantIndexed {
+			t.Errorf("Count %d: ingest = %+v, %v, %d texts embedded; want %d indexed", tc.count, res, err, emb.texts.Load(), tc.wantIndexed)
+		}
+	}
+}
+
 func TestIngesterEmbedFailureLeavesIndexAlone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()

@@ -13,26 +13,44 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/rag"
+	"github.com/fluxlife/flux/rag/pinecone"
 	"github.com/fluxlife/flux/store/postgres"
 )
 
 // openLibrary returns the article library kept in st, configured by the
-// RAG_* and EMBEDDING_* variables (rag.ConfigFromEnv), and a description of
-// it for the capability line.
-func openLibrary(cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, error) {
+// RAG_* and EMBEDDING_* variables (rag.ConfigFromEnv), a description of it
+// for the capability line, and the function that releases it (call it on
+// shutdown). When PINECONE_API_KEY is set the vectors are searched on that
+// Pinecone index (pinecone.ConfigFromEnv); the catalog, the chunks and the
+// keyword index stay in st.
+func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, func() error, error) {
 	rc, err := rag.ConfigFromEnv(cfg.env)
 	if err != nil {
-		return nil, "", withFields(err)
+		return nil, "", nil, withFields(err)
+	}
+	pcc, err := pinecone.ConfigFromEnv(cfg.env)
+	if err != nil {
+		return nil, "", nil, withFields(err)
 	}
 	emb, err := rc.Embedder()
 	if err != nil {
-		return nil, "", err
+		return nil, "", nil, err
 	}
 	ro := rc.RetrieverOptions()
 	ro.Logger = log.With("component", "rag")
-	lib, err := rag.NewStoreLibrary(st.Articles(), emb, &rag.LibraryOptions{Chunker: rc.Chunker, Retrieval: ro, Clock: clock})
+	opts := &rag.LibraryOptions{Chunker: rc.Chunker, Retrieval: ro, Clock: clock}
+	closeLib := func() error { return nil }
+	if pcc.Enabled() {
+		idx, err := openPinecone(ctx, pcc, emb)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		opts.Index, closeLib = idx, idx.Close
+	}
+	lib, err := rag.NewStoreLibrary(st.Articles(), emb, opts)
 	if err != nil {
-		return nil, "", err
+		_ = closeLib()
+		return nil, "", nil, err
 	}
 	desc := "offline hashing embedder"
 	if rc.UseOpenAI {
@@ -43,7 +61,33 @@ func openLibrary(cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger)
 	} else {
 		desc += " + sqlite fts5"
 	}
-	return lib, desc, nil
+	if pcc.Enabled() {
+		desc += " + pinecone index " + pcc.IndexName
+	}
+	return lib, desc, closeLib, nil
+}
+
+// openPinecone connects to the Pinecone index pcc names and checks that
+// its dimension is the embedder's: vectors of another length could be
+// neither stored nor searched.
+func openPinecone(ctx context.Context, pcc pinecone.Config, emb rag.Embedder) (*pinecone.Index, error) {
+	idx, err := pinecone.New(ctx, pcc)
+	if err != nil {
+		return nil, fmt.Errorf("pinecone index %s: %w", pcc.IndexName, withFields(err))
+	}
+	dims, err := idx.IndexDimensions(ctx)
+	if err != nil {
+		_ = idx.Close()
+		return nil, fmt.Errorf("pinecone index %s: %w", pcc.IndexName, err)
+	}
+	if dims != 0 && dims != emb.Dimensions() {
+		_ = idx.Close()
+		return nil, &flux.Error{Code: flux.EInvalid, Message: fmt.Sprintf(
+			"pinecone index %s has dimension %d but the embedder %s makes vectors of dimension %d: "+
+				"use an index of dimension %d (PINECONE_INDEX_NAME) or an embedder of dimension %d (EMBEDDING_MODEL, EMBEDDING_DIMENSIONS)",
+			pcc.IndexName, dims, emb.Name(), emb.Dimensions(), emb.Dimensions(), dims)}
+	}
+	return idx, nil
 }
 
 func cmpOr(s, def string) string {
@@ -105,10 +149,11 @@ func ingest(ctx context.Context, cfg *config, dir string, stdout, stderr io.Writ
 	}
 	defer st.Close()
 	log := cfg.logger(stderr)
-	lib, desc, err := openLibrary(cfg, st, flux.SystemClock{}, log)
+	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, log)
 	if err != nil {
 		return err
 	}
+	defer closeLib()
 	bar := progressBar(stderr)
 	start := time.Now()
 	res, err := rag.IngestDir(ctx, os.DirFS(dir), lib, &rag.DirOptions{Progress: bar})

@@ -195,10 +195,11 @@ func TestPlannerRetriever(t *testing.T) {
 	}
 	defer st.Close()
 	cfg, _ := loadConfig(newFlagSet(), nil, env(nil))
-	lib, desc, err := openLibrary(cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler))
+	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler))
 	if err != nil || desc != "offline hashing embedder + sqlite fts5" {
 		t.Fatalf("openLibrary = %q, %v", desc, err)
 	}
+	defer closeLib()
 	indexBundled(ctx, lib, slog.New(slog.DiscardHandler))
 	ps, err := plannerRetriever(lib).Retrieve(ctx, "save an emergency fund", 3)
 	if err != nil || len(ps) == 0 || ps[0].Title != "Budgeting and Saving Money" || ps[0].Text == "" || ps[0].Score <= 0 {
@@ -209,7 +210,7 @@ func TestPlannerRetriever(t *testing.T) {
 	}
 	// A bad setting is an error naming it.
 	cfg, _ = loadConfig(newFlagSet(), nil, env(map[string]string{"RAG_TOP_K": "500"}))
-	if _, _, err := openLibrary(cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "RAG_TOP_K") {
+	if _, _, _, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "RAG_TOP_K") {
 		t.Errorf("RAG_TOP_K=500: %v", err)
 	}
 }

@@ -137,10 +137,11 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
-	lib, ragDesc, err := openLibrary(cfg, b.store, clock, log)
+	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log)
 	if err != nil {
 		return err
 	}
+	defer closeLib() // after the server and the jobs have stopped
 	indexBundled(ctx, lib, log)
 	sd, err := scheduler.DefaultsFromEnv(cfg.env)
 	if err != nil {

@@ -520,6 +520,37 @@ func (x *Index) Count(ctx context.Context) (int, error) {
 	return 0, nil
 }
 
+// CountLags reports that Count may lag behind writes (see Count), so that
+// a rag.Ingester takes the index for lost only when it counts nothing, and
+// does not embed and upload the whole library again on every start whose
+// count has not caught up yet (rag.CountLagger).
+func (x *Index) CountLags() bool { return true }
+
+var _ rag.CountLagger = (*Index)(nil)
+
+// IndexDimensions returns the index's vector length: the one DescribeIndex
+// reported, or, when New was given a Host, the one DescribeIndexStats
+// reports (0 when Pinecone reports none). Callers check it against their
+// embedder's before writing.
+func (x *Index) IndexDimensions(ctx context.Context) (int, error) {
+	if x.dims > 0 {
+		return x.dims, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return 0, err
+	}
+	cctx, cancel := context.WithTimeout(ctx, x.timeout)
+	defer cancel()
+	res, err := x.conn.DescribeIndexStats(cctx)
+	if err != nil {
+		return 0, x.fail(ctx, cctx, "describe index stats", err)
+	}
+	if res.Dimension == nil {
+		return 0, nil
+	}
+	return int(*res.Dimension), nil
+}
+
 // fail turns a data-plane error into a *flux.Error: a cancelled caller
 // gets its context's error back; InvalidArgument and OutOfRange are
 // EInvalid, ResourceExhausted is ETooMany, and everything else (down,

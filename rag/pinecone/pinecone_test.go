@@ -82,6 +82,9 @@ func TestNewDescribesTheIndex(t *testing.T) {
 	if idx.Host() != "http://"+fake.Host() || idx.Dimensions() != dims || idx.Namespace() != "" {
 		t.Errorf("Host, Dimensions, Namespace = %q, %d, %q", idx.Host(), idx.Dimensions(), idx.Namespace())
 	}
+	if n, err := idx.IndexDimensions(context.Background()); err != nil || n != dims {
+		t.Errorf("IndexDimensions = %d, %v; want %d from DescribeIndex", n, err, dims)
+	}
 	calls := fake.Calls()
 	if len(calls) != 1 || calls[0].Method != "DescribeIndex" || calls[0].Index != pinecone.DefaultIndexName ||
 		calls[0].APIKey != fake.APIKey() {
@@ -101,6 +104,16 @@ func TestNewWithHostSkipsDescribeIndex(t *testing.T) {
 	}
 	if idx.Dimensions() != 0 {
 		t.Errorf("Dimensions = %d without DescribeIndex, want 0", idx.Dimensions())
+	}
+	// IndexDimensions asks DescribeIndexStats instead.
+	if n, err := idx.IndexDimensions(context.Background()); err != nil || n != dims {
+		t.Errorf("IndexDimensions = %d, %v; want %d", n, err, dims)
+	}
+	if n := len(fake.CallsOf("DescribeIndexStats")); n != 1 {
+		t.Errorf("%d DescribeIndexStats calls, want 1", n)
+	}
+	if !idx.CountLags() {
+		t.Error("CountLags = false; Pinecone's statistics lag behind writes")
 	}
 }
 
