@@ -22,7 +22,7 @@ const (
 	// MaxArticleBytes is the largest article ParseArticle reads.
 	MaxArticleBytes = 1 << 20
 	// MaxIDLength is the longest document id, in characters.
-	MaxIDLength = 100
+	MaxIDLength = flux.MaxArticleIDLength
 	// MaxTitleLength, MaxSourceLength, MaxCategoryLength and
 	// MaxAuthorityLength bound the header fields, in characters.
 	MaxTitleLength     = 300
@@ -141,18 +141,9 @@ func (d Document) Validate() error {
 
 // ValidDocumentID reports whether id is a slug as Slug makes them: 1 to
 // MaxIDLength characters, lower-case letters (any script), digits, '-' and
-// '_', not starting or ending with '-'.
-func ValidDocumentID(id string) bool {
-	if id == "" || utf8.RuneCountInString(id) > MaxIDLength || strings.HasPrefix(id, "-") || strings.HasSuffix(id, "-") {
-		return false
-	}
-	for _, r := range id {
-		if !slugRune(r) && r != '-' {
-			return false
-		}
-	}
-	return true
-}
+// '_', not starting or ending with '-'. It is the store's rule for article
+// ids, flux.ValidArticleID.
+func ValidDocumentID(id string) bool { return flux.ValidArticleID(id) }
 
 func slugRune(r rune) bool {
 	return r == '_' || unicode.IsDigit(r) || (unicode.IsLetter(r) && !unicode.IsUpper(r))
