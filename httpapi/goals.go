@@ -287,7 +287,7 @@ func (s *Server) goalRoutes() {
 		writeJSON(w, http.StatusOK, newTaskViews(ts))
 		return nil
 	})
-	s.handle(Route{Method: "POST", Path: "/api/v1/goals/{id}/replan", Summary: "A new plan version with feedback; done and missed tasks stay", Tag: "goals",
+	s.handle(Route{Method: "POST", Path: "/api/v1/goals/{id}/replan", Summary: "A new plan version with feedback; done and missed tasks stay", Tag: "goals", OptionalBody: true,
 		Request: goalReplanRequest{}, Response: goalView{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {

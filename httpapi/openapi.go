@@ -137,11 +137,15 @@ func (s *Server) OpenAPI() map[string]any {
 		if params != nil {
 			op["parameters"] = params
 		}
-		if rt.Public {
+		switch {
+		case rt.Public:
 			op["security"] = []any{}
+		case rt.DemoUser:
+			// A token, or none when the server has a demo user.
+			op["security"] = []any{map[string]any{"bearer": []any{}}, map[string]any{}}
 		}
 		if rt.Request != nil {
-			op["requestBody"] = map[string]any{"required": true, "content": map[string]any{
+			op["requestBody"] = map[string]any{"required": !rt.OptionalBody, "content": map[string]any{
 				"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Request))}}}
 		}
 		status := rt.Status

@@ -187,6 +187,8 @@ type Route struct {
 	// DemoUser routes act for Config.DemoUserID, when it is set, on a
 	// request without an Authorization header.
 	DemoUser bool
+	// OptionalBody marks a Request body that may be left out.
+	OptionalBody bool
 	// Request and Response are example values whose types describe the
 	// bodies; nil for none.
 	Request  any
