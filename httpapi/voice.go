@@ -4,11 +4,9 @@ import (
 	"context"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/planner"
-	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
 )
 
@@ -174,79 +172,4 @@ func (p voicePlanner) CreateGoal(ctx context.Context, userID, statement, timelin
 		return nil, err
 	}
 	return &d.Goal, nil
-}
-
-// voicePlaceDays is the horizon in which a voice task is placed, unless
-// its own window reaches further.
-const voicePlaceDays = 14
-
-// VoiceScheduler returns the voice.TaskScheduler of a server over sched:
-// Place puts a task in the best free slot of its window (sched.Schedule),
-// Move puts it at the time the user said, refusing only a past or busy
-// slot (sched.Apply: the user's explicit time wins over work hours and the
-// cutoff). clock must be sched's; nil means the system clock.
-func VoiceScheduler(store flux.Store, sched *scheduler.Service, clock flux.Clock) voice.TaskScheduler {
-	if clock == nil {
-		clock = flux.SystemClock{}
-	}
-	return voiceScheduler{store: store, sched: sched, clock: clock}
-}
-
-type voiceScheduler struct {
-	store flux.Store
-	sched *scheduler.Service
-	clock flux.Clock
-}
-
-// Place schedules the task in its window: the next two weeks, or up to its
-// deadline or earliest start when later (at most
-// scheduler.DefaultMaxScheduleDays ahead). A task no slot fits is
-// returned unscheduled.
-func (v voiceScheduler) Place(ctx context.Context, userID, taskID string) (*flux.Task, error) {
-	u, err := v.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := v.store.Tasks().GetTask(ctx, userID, taskID)
-	if err != nil {
-		return nil, err
-	}
-	now := v.clock.Now()
-	to := now.AddDate(0, 0, voicePlaceDays)
-	if t.Deadline != nil && t.Deadline.After(to) {
-		to = *t.Deadline
-	}
-	if t.EarliestStart != nil && t.EarliestStart.AddDate(0, 0, 1).After(to) {
-		to = t.EarliestStart.AddDate(0, 0, 1)
-	}
-	to = minTime(to, now.AddDate(0, 0, scheduler.DefaultMaxScheduleDays))
-	if _, err := v.sched.Schedule(ctx, u, scheduler.ScheduleRequest{From: now, To: to, TaskIDs: []string{taskID}}); err != nil {
-		return nil, err
-	}
-	return v.store.Tasks().GetTask(ctx, userID, taskID)
-}
-
-// Move puts the task at start for its duration (30 minutes when it has
-// none).
-func (v voiceScheduler) Move(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
-	u, err := v.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	t, err := v.store.Tasks().GetTask(ctx, userID, taskID)
-	if err != nil {
-		return nil, err
-	}
-	minutes := t.DurationMinutes
-	if minutes <= 0 {
-		minutes = 30
-	}
-	return v.sched.Apply(ctx, u, taskID, start, start.Add(time.Duration(minutes)*time.Minute))
-}
-
-func minTime(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
 }

@@ -52,7 +52,7 @@ func newVoiceEnv(t *testing.T, kind storeKind, withKey bool) *voiceEnv {
 		cfg.APIKey = dg.APIKey()
 	}
 	vs, err := voice.New(e.store, cfg, &voice.Options{Clock: c, Logger: discard,
-		Planner: VoicePlanner(e.store, goals), Scheduler: VoiceScheduler(e.store, sched, c)})
+		Planner: VoicePlanner(e.store, goals), Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,71 +544,4 @@ func TestVoiceRoutesAreRateLimited(t *testing.T) {
 			t.Errorf("line %d = %d", i, r.Code)
 		}
 	}
-}
-
-// TestVoiceSchedulerAdapter checks the adapter directly: Move refuses the
-// past and busy time but not the user's work hours; Place finds a slot in
-// the task's window.
-func TestVoiceSchedulerAdapter(t *testing.T) {
-	t.Parallel()
-	forEachStore(t, func(t *testing.T, kind storeKind) {
-		ctx := context.Background()
-		st := openStore(t, kind)
-		c := fluxtest.NewClock(voiceNow)
-		sched := scheduler.NewService(st, &scheduler.ServiceOptions{Clock: c})
-		ts := VoiceScheduler(st, sched, c)
-		u := flux.NewUser(flux.NewID(), "alice@example.com", "Alice")
-		u.Timezone = voiceZone
-		if err := st.Users().CreateUser(ctx, u); err != nil {
-			t.Fatal(err)
-		}
-		ny, _ := time.LoadLocation(voiceZone)
-		task := func(title string, mod func(*flux.Task)) *flux.Task {
-			x := &flux.Task{UserID: u.ID, Title: title, Status: flux.TaskPending, Priority: flux.PriorityStandard, DurationMinutes: 30, TriggerType: flux.TriggerTime}
-			if mod != nil {
-				mod(x)
-			}
-			if err := st.Tasks().CreateTask(ctx, x); err != nil {
-				t.Fatal(err)
-			}
-			return x
-		}
-
-		// Work hours are the user's to give up.
-		noon := time.Date(2026, 11, 3, 12, 0, 0, 0, ny)
-		lunch := task("Lunch call", nil)
-		got, err := ts.Move(ctx, u.ID, lunch.ID, noon)
-		if err != nil || got.Status != flux.TaskScheduled || !got.ScheduledAt.Equal(noon) || got.DurationMinutes != 30 {
-			t.Fatalf("Move = %+v, %v", got, err)
-		}
-		// The same time again is busy; the past is refused too.
-		other := task("Dentist", nil)
-		if _, err := ts.Move(ctx, u.ID, other.ID, noon.Add(10*time.Minute)); flux.ErrorCode(err) != flux.EConflict {
-			t.Errorf("Move onto a busy slot: %v", err)
-		}
-		if _, err := ts.Move(ctx, u.ID, other.ID, voiceNow.Add(-time.Hour)); flux.ErrorCode(err) != flux.EConflict {
-			t.Errorf("Move into the past: %v", err)
-		}
-		if _, err := ts.Move(ctx, u.ID, flux.NewID(), noon); flux.ErrorCode(err) != flux.ENotFound {
-			t.Errorf("Move of an unknown task: %v", err)
-		}
-
-		// Place within an evening three weeks ahead: beyond the default
-		// two-week horizon.
-		from := time.Date(2026, 11, 23, 17, 0, 0, 0, ny).UTC()
-		to := time.Date(2026, 11, 23, 21, 0, 0, 0, ny).UTC()
-		later := task("Book the venue", func(x *flux.Task) { x.EarliestStart, x.Deadline, x.PreferredTime = &from, &to, "evening" })
-		got, err = ts.Place(ctx, u.ID, later.ID)
-		if err != nil || got.ScheduledAt == nil || got.ScheduledAt.Before(from) || got.ScheduledAt.After(to) {
-			t.Fatalf("Place = %+v, %v", got, err)
-		}
-		// A window too far ahead is left unscheduled, not an error.
-		far := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
-		farEnd := far.Add(24 * time.Hour)
-		never := task("Far away", func(x *flux.Task) { x.EarliestStart, x.Deadline = &far, &farEnd })
-		got, err = ts.Place(ctx, u.ID, never.ID)
-		if err != nil || got.ScheduledAt != nil {
-			t.Errorf("Place far ahead = %+v, %v", got, err)
-		}
-	})
 }

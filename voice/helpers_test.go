@@ -192,7 +192,7 @@ type stubScheduler struct {
 	err     error
 }
 
-func (s *stubScheduler) Place(ctx context.Context, userID, taskID string) (*flux.Task, error) {
+func (s *stubScheduler) PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.places = append(s.places, taskID)
@@ -208,7 +208,7 @@ func (s *stubScheduler) Place(ctx context.Context, userID, taskID string) (*flux
 	})
 }
 
-func (s *stubScheduler) Move(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
+func (s *stubScheduler) MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.moves = append(s.moves, start)

@@ -546,9 +546,9 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 	var placed *flux.Task
 	var err error
 	if w.HasTime {
-		placed, err = c.s.scheduler.Move(ctx, c.user.ID, taskID, w.Start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, taskID, w.Start)
 	} else {
-		placed, err = c.s.scheduler.Place(ctx, c.user.ID, taskID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, taskID)
 	}
 	switch {
 	case err != nil:
@@ -699,7 +699,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 	}
 	var placed *flux.Task
 	if !start.IsZero() {
-		placed, err = c.s.scheduler.Move(ctx, c.user.ID, t.ID, start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, t.ID, start)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I couldn't move '" + title + "': " + msg + ".", taskID: t.ID}, nil
@@ -721,7 +721,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 			return outcome{}, fmt.Errorf("reschedule: %w", err)
 		}
 		// The task has left its old slot: from here on every answer is final.
-		placed, err = c.s.scheduler.Place(ctx, c.user.ID, t.ID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, t.ID)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I took '" + title + "' off its old time, but couldn't find a new one: " + msg + ".", taskID: t.ID}, nil

@@ -39,14 +39,15 @@ type GoalPlanner interface {
 	CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error)
 }
 
-// TaskScheduler puts tasks into the user's week. The scheduler package's
-// service satisfies it through a small adapter, httpapi.VoiceScheduler.
+// TaskScheduler puts tasks into the user's week; *scheduler.Service
+// satisfies it.
 type TaskScheduler interface {
-	// Place schedules an unscheduled task at the best free slot (honouring
-	// its EarliestStart, Deadline and PreferredTime) and returns it.
-	Place(ctx context.Context, userID, taskID string) (*flux.Task, error)
-	// Move puts a task at start and returns it.
-	Move(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error)
+	// PlaceTask schedules an unscheduled task at the best free slot
+	// (honouring its EarliestStart, Deadline and PreferredTime) and returns
+	// it, unscheduled when nothing fits.
+	PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error)
+	// MoveTask puts a task at start and returns it.
+	MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error)
 }
 
 // SessionInfo answers Create: the session, the browser's Deepgram grant,

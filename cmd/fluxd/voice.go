@@ -23,7 +23,7 @@ func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *schedu
 	}
 	vs, err := voice.New(st, vc, &voice.Options{
 		Clock: clock, Logger: log.With("component", "voice"),
-		Planner: httpapi.VoicePlanner(st, goals), Scheduler: httpapi.VoiceScheduler(st, sched, clock),
+		Planner: httpapi.VoicePlanner(st, goals), Scheduler: sched,
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("voice: %w", withFields(err))
