@@ -1,6 +1,7 @@
 package flux_test
 
 import (
+	"math"
 	"strings"
 	"testing"
 
@@ -82,5 +83,25 @@ func TestValidateArticle(t *testing.T) {
 	want := []string{"id", "title", "hash", "chunks[0].index", "chunks[1].text", "chunks[1].vector"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
+	}
+}
+
+func TestVectorEncoding(t *testing.T) {
+	t.Parallel()
+	v := []float32{0, -1.5, 3.25, float32(math.Inf(1)), math.SmallestNonzeroFloat32}
+	got, err := flux.DecodeVector(flux.EncodeVector(v))
+	if err != nil || len(got) != len(v) {
+		t.Fatalf("round trip: %v %v", got, err)
+	}
+	for i := range v {
+		if math.Float32bits(got[i]) != math.Float32bits(v[i]) {
+			t.Errorf("element %d: %v, want %v", i, got[i], v[i])
+		}
+	}
+	if b := flux.EncodeVector(nil); b != nil {
+		t.Errorf("empty vector encodes to %v", b)
+	}
+	if _, err := flux.DecodeVector([]byte{1, 2, 3}); err == nil {
+		t.Error("3 bytes decoded")
 	}
 }

@@ -2,9 +2,7 @@ package postgres
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/fluxlife/flux"
@@ -46,7 +44,7 @@ func (d *db) PutArticle(ctx context.Context, a *flux.Article, chunks []flux.Arti
 	texts := make([]string, len(chunks))
 	vectors := make([][]byte, len(chunks))
 	for i, c := range chunks {
-		idx[i], texts[i], vectors[i] = int32(i), c.Text, encodeVector(c.Vector)
+		idx[i], texts[i], vectors[i] = int32(i), c.Text, flux.EncodeVector(c.Vector)
 	}
 	err := d.inTx(ctx, func(q querier) error {
 		if _, err := q.Exec(ctx, `DELETE FROM article_chunks WHERE article_id = $1`, v.ID); err != nil {
@@ -149,7 +147,7 @@ func (d *db) ScanVectors(ctx context.Context, embedderKey string, fn func(flux.A
 		if err != nil {
 			return mapErr("scan vectors", err)
 		}
-		if c.Vector, err = decodeVector(blob); err != nil {
+		if c.Vector, err = flux.DecodeVector(blob); err != nil {
 			return fmt.Errorf("postgres: scan vectors: chunk %s: %w", c.ID, err)
 		}
 		if err := fn(c); err != nil {
@@ -236,29 +234,4 @@ func (d *db) CountChunks(ctx context.Context) (int, error) {
 		return 0, mapErr("count chunks", err)
 	}
 	return int(n), nil
-}
-
-// encodeVector returns v as little-endian float32s, or nil (NULL) when v is
-// empty.
-func encodeVector(v []float32) []byte {
-	if len(v) == 0 {
-		return nil
-	}
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
-
-// decodeVector reads a vector written by encodeVector.
-func decodeVector(b []byte) ([]float32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("vector of %d bytes is not a whole number of float32s", len(b))
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
 }

@@ -2,9 +2,7 @@ package sqlite
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"math"
 	"strings"
 
 	"github.com/fluxlife/flux"
@@ -66,7 +64,7 @@ func (s *stores) PutArticle(ctx context.Context, a *flux.Article, chunks []flux.
 		defer fts.Close()
 		for i, c := range chunks {
 			var rowid int64
-			if err := ins.QueryRowContext(ctx, v.ID, i, c.Text, encodeVector(c.Vector)).Scan(&rowid); err != nil {
+			if err := ins.QueryRowContext(ctx, v.ID, i, c.Text, vectorArg(c.Vector)).Scan(&rowid); err != nil {
 				return dbError("put article chunk", err)
 			}
 			if _, err := fts.ExecContext(ctx, rowid, v.Title+"\n\n"+c.Text); err != nil {
@@ -178,7 +176,7 @@ func (s *stores) ScanVectors(ctx context.Context, embedderKey string, fn func(fl
 		if err != nil {
 			return dbError("scan vectors", err)
 		}
-		if c.Vector, err = decodeVector(blob); err != nil {
+		if c.Vector, err = flux.DecodeVector(blob); err != nil {
 			return fmt.Errorf("sqlite: scan vectors: chunk %s: %w", c.ID, err)
 		}
 		if err := fn(c); err != nil {
@@ -231,27 +229,10 @@ func ftsQuery(text string) string {
 	return strings.Join(words, " OR ")
 }
 
-// encodeVector returns v as little-endian float32s, or nil (NULL) when v is
-// empty.
-func encodeVector(v []float32) any {
-	if len(v) == 0 {
-		return nil
+// vectorArg is the query argument of a vector: NULL when it is empty.
+func vectorArg(v []float32) any {
+	if b := flux.EncodeVector(v); b != nil {
+		return b
 	}
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		binary.LittleEndian.PutUint32(b[4*i:], math.Float32bits(x))
-	}
-	return b
-}
-
-// decodeVector reads a vector written by encodeVector.
-func decodeVector(b []byte) ([]float32, error) {
-	if len(b)%4 != 0 {
-		return nil, fmt.Errorf("vector of %d bytes is not a whole number of float32s", len(b))
-	}
-	v := make([]float32, len(b)/4)
-	for i := range v {
-		v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-	}
-	return v, nil
+	return nil
 }
