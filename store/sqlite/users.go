@@ -169,6 +169,17 @@ func (s *stores) EnsureUser(ctx context.Context, u *flux.User) (*flux.User, bool
 		// The same answer as CreateUser gives: every problem of u.
 		return nil, false, u.Validate()
 	}
+	// The common case, a known user with a name (every authenticated
+	// request), is a read: it must not queue on the single writer.
+	if s.tx == nil {
+		cur, err := getUser(ctx, s.r, u.ID)
+		if err == nil && (cur.Name != "" || u.Name == "") {
+			return cur, false, nil
+		}
+		if err != nil && !flux.IsCode(err, flux.ENotFound) {
+			return nil, false, err
+		}
+	}
 	var (
 		out     *flux.User
 		created bool
