@@ -190,3 +190,18 @@ func ExampleErrorMessage() {
 	// invalid - invalid task
 	// Internal server error
 }
+
+func TestLocation(t *testing.T) {
+	t.Parallel()
+	if l := flux.Location("Europe/Berlin"); l.String() != "Europe/Berlin" || flux.Location("Europe/Berlin") != l {
+		t.Errorf("Location(Europe/Berlin) = %v, not cached", l)
+	}
+	for _, name := range []string{"", "Mars/Base", "Local", "local"} {
+		if l := flux.Location(name); l != time.UTC {
+			t.Errorf("Location(%q) = %v, want UTC", name, l)
+		}
+	}
+	if _, err := flux.LoadLocation("Local"); err == nil {
+		t.Error("LoadLocation(Local) accepted")
+	}
+}

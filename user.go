@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -215,15 +216,39 @@ func DefaultNotificationPreferences() map[string]any {
 }
 
 // Location returns the user's time zone, UTC when it is unset or unknown.
-func (u *User) Location() *time.Location {
-	if u.Timezone == "" {
+func (u *User) Location() *time.Location { return Location(u.Timezone) }
+
+// zones caches loaded time zones: time.LoadLocation reads the zone
+// database on every call, and every scheduling decision needs one.
+var zones sync.Map // name -> *time.Location
+
+// LoadLocation is time.LoadLocation with a cache. "Local" is refused: a
+// server's own zone is no user's.
+func LoadLocation(name string) (*time.Location, error) {
+	if l, ok := zones.Load(name); ok {
+		return l.(*time.Location), nil
+	}
+	if strings.EqualFold(name, "local") {
+		return nil, fmt.Errorf("time zone %q: want an IANA name", name)
+	}
+	l, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, l)
+	return l, nil
+}
+
+// Location returns the named time zone, UTC when name is empty or unknown.
+func Location(name string) *time.Location {
+	if name == "" {
 		return time.UTC
 	}
-	loc, err := time.LoadLocation(u.Timezone)
+	l, err := LoadLocation(name)
 	if err != nil {
 		return time.UTC
 	}
-	return loc
+	return l
 }
 
 var (
@@ -261,7 +286,7 @@ func (u *User) Validate() error {
 	}
 	if u.Timezone == "" {
 		add("timezone", "is required")
-	} else if _, err := time.LoadLocation(u.Timezone); err != nil || strings.EqualFold(u.Timezone, "local") {
+	} else if _, err := LoadLocation(u.Timezone); err != nil {
 		add("timezone", "%q is not an IANA time zone name", u.Timezone)
 	}
 	if u.WorkHours.Start.Minutes() >= u.WorkHours.End.Minutes() && len(u.WorkHours.Days) > 0 {

@@ -79,16 +79,7 @@ func ProfileFromUser(u *flux.User) Profile {
 }
 
 // Location returns the profile's time zone, UTC when unset or unknown.
-func (p Profile) Location() *time.Location {
-	if p.Timezone == "" {
-		return time.UTC
-	}
-	loc, err := time.LoadLocation(p.Timezone)
-	if err != nil {
-		return time.UTC
-	}
-	return loc
-}
+func (p Profile) Location() *time.Location { return flux.Location(p.Timezone) }
 
 // Plan is a goal broken into milestones and tasks.
 type Plan struct {

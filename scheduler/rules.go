@@ -363,7 +363,7 @@ func (r *Rules) UnmarshalJSON(b []byte) error {
 	}
 	loc := time.UTC
 	if j.Timezone != "" {
-		l, err := time.LoadLocation(j.Timezone)
+		l, err := flux.LoadLocation(j.Timezone)
 		if err != nil {
 			return fmt.Errorf("timezone %q: not an IANA time zone name", j.Timezone)
 		}
