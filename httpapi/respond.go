@@ -86,20 +86,7 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 // decode reads a JSON request body into v: at most MaxBodyBytes (else 413),
 // no unknown fields, exactly one JSON value. Its errors name the problem.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if err := dec.Decode(&struct{}{}); err != io.EOF {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return decodeError(err)
-		}
-		return flux.Invalid("request body must hold a single JSON value")
-	}
-	return nil
+	return decodeBody(w, r, v, true)
 }
 
 func decodeError(err error) error {
@@ -157,10 +144,19 @@ func jsonKind(k string) string {
 // an empty body reads as an empty object. The size limit and the
 // single-value rule still hold.
 func decodeLenient(w http.ResponseWriter, r *http.Request, v any) error {
+	return decodeBody(w, r, v, false)
+}
+
+// decodeBody reads one JSON value of at most MaxBodyBytes into v; strict
+// refuses unknown fields and an empty body, lenient allows both.
+func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 	dec := json.NewDecoder(r.Body)
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
-		if errors.Is(err, io.EOF) {
+		if !strict && errors.Is(err, io.EOF) {
 			return nil
 		}
 		return decodeError(err)
