@@ -2,6 +2,7 @@ package flux
 
 import (
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -59,13 +60,27 @@ type Notification struct {
 	Body         string             `json:"body"`
 	// ExternalID is the provider's id (Twilio MessageSid or CallSid).
 	ExternalID string `json:"external_id"`
+	// Provider names who delivered it ("webpush", "twilio", "log"); empty
+	// until a send was attempted.
+	Provider string `json:"provider"`
+	// Recipient is the address it went to on its channel (a phone number
+	// in E.164 form for WhatsApp and calls; empty for push, which goes to
+	// every device of the user).
+	Recipient string `json:"recipient"`
+	// Attempts counts the sends tried so far.
+	Attempts int `json:"attempts"`
+	// Payload is what is needed to send it again, as a JSON object (the
+	// link, extra data and actions of the message); nil when nothing.
+	Payload json.RawMessage `json:"payload"`
 	// IdempotencyKey, when set, is unique per user: a second send with the
 	// same key is refused with EConflict.
 	IdempotencyKey string `json:"idempotency_key"`
 	// Response is the user's answer: "done", "reschedule", "missed".
-	Response    string     `json:"response"`
-	Error       string     `json:"error"`
-	SentAt      *time.Time `json:"sent_at"`
+	Response string     `json:"response"`
+	Error    string     `json:"error"`
+	SentAt   *time.Time `json:"sent_at"`
+	// DeliveredAt is when the provider reported delivery, if it did.
+	DeliveredAt *time.Time `json:"delivered_at"`
 	RespondedAt *time.Time `json:"responded_at"`
 	CreatedAt   time.Time  `json:"created_at"`
 	UpdatedAt   time.Time  `json:"updated_at"`
@@ -100,11 +115,76 @@ const (
 type EscalationStep struct {
 	Channel Channel    `json:"channel"`
 	Status  StepStatus `json:"status"`
+	// WaitSeconds is the wait before this step as its policy said it
+	// (after the previous step, or after the start for the first).
+	WaitSeconds int `json:"wait_seconds"`
+	// Conditions are the policy step's conditions (see PolicyStep).
+	Conditions []string `json:"conditions,omitempty"`
 	// DueAt is when the step is sent unless the user acknowledged first.
-	DueAt          time.Time  `json:"due_at"`
-	SentAt         *time.Time `json:"sent_at"`
-	NotificationID string     `json:"notification_id"`
-	Error          string     `json:"error"`
+	DueAt       time.Time  `json:"due_at"`
+	SentAt      *time.Time `json:"sent_at"`
+	DeliveredAt *time.Time `json:"delivered_at"`
+	// NotificationID is the notification log entry of the step's send.
+	NotificationID string `json:"notification_id"`
+	// JobID is the durable job that sends the step at DueAt; 0 when none.
+	JobID int64  `json:"job_id,omitempty"`
+	Error string `json:"error"`
+}
+
+// Conditions a PolicyStep may carry.
+const (
+	// ConditionOutsideQuietHours sends the step only outside the user's
+	// quiet hours; inside them the step is skipped.
+	ConditionOutsideQuietHours = "outside_quiet_hours"
+)
+
+// PolicyStep is one rung of an escalation policy: a channel and the wait
+// before it.
+type PolicyStep struct {
+	Channel Channel `json:"channel"`
+	// WaitSeconds is the wait before this step: after the previous step,
+	// or, for the first step, after the escalation starts.
+	WaitSeconds int `json:"wait_time_seconds"`
+	// Conditions restrict when the step is sent (ConditionOutsideQuietHours).
+	Conditions []string `json:"conditions,omitempty"`
+}
+
+// MaxPolicySteps is the most steps a policy may have.
+const MaxPolicySteps = 10
+
+// MaxPolicyWaitSeconds is the longest wait before a policy step (a day).
+const MaxPolicyWaitSeconds = 24 * 60 * 60
+
+// ValidatePolicy checks an escalation policy's steps and returns the
+// problems as field errors named after field (e.g. "policies.important").
+func ValidatePolicy(field string, steps []PolicyStep) []FieldError {
+	var fs []FieldError
+	add := func(f, format string, args ...any) {
+		fs = append(fs, FieldError{Field: f, Message: fmt.Sprintf(format, args...)})
+	}
+	if len(steps) == 0 {
+		add(field, "must have at least one step")
+	}
+	if len(steps) > MaxPolicySteps {
+		add(field, "has %d steps; at most %d", len(steps), MaxPolicySteps)
+	}
+	for i, s := range steps {
+		f := fmt.Sprintf("%s[%d]", field, i)
+		switch s.Channel {
+		case ChannelPush, ChannelWhatsApp, ChannelCall:
+		default:
+			add(f+".channel", "must be push, whatsapp or call")
+		}
+		if s.WaitSeconds < 0 || s.WaitSeconds > MaxPolicyWaitSeconds {
+			add(f+".wait_time_seconds", "must be between 0 and %d", MaxPolicyWaitSeconds)
+		}
+		for _, c := range s.Conditions {
+			if c != ConditionOutsideQuietHours {
+				add(f+".conditions", "unknown condition %q: want %s", c, ConditionOutsideQuietHours)
+			}
+		}
+	}
+	return fs
 }
 
 // Escalation is a reminder that climbs channels (push, WhatsApp, call) until

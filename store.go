@@ -136,6 +136,11 @@ type TaskStore interface {
 	UpdateTask(ctx context.Context, userID, id string, fn func(*Task) error) (*Task, error)
 	// DeleteTask deletes one of the user's tasks.
 	DeleteTask(ctx context.Context, userID, id string) error
+	// DueTasks returns one page of the open (pending, scheduled or
+	// drifted), time-triggered tasks of every user whose ScheduledAt is in
+	// [from, to), by ScheduledAt then ID. It is a system operation for the
+	// notifier's sweep, not scoped by user.
+	DueTasks(ctx context.Context, from, to time.Time, p Page) ([]Task, string, error)
 	// DriftOverdue marks every scheduled task whose slot (ScheduledAt +
 	// DurationMinutes) ended at or before endedBefore as drifted, across
 	// users, and returns how many. It is a system operation for the drift
@@ -224,6 +229,12 @@ type NotificationStore interface {
 	ListNotifications(ctx context.Context, userID string, f NotificationFilter, p Page) ([]Notification, string, error)
 	// UpdateNotification edits one of the user's notifications through fn.
 	UpdateNotification(ctx context.Context, userID, id string, fn func(*Notification) error) (*Notification, error)
+	// LastUnanswered returns the newest notification on channel to
+	// recipient that has no Response and was created at or after since,
+	// whoever it belongs to (ENotFound when none). Like
+	// NotificationByExternalID it serves a provider's signed webhook: a
+	// WhatsApp reply names the sender's number, not the message answered.
+	LastUnanswered(ctx context.Context, channel Channel, recipient string, since time.Time) (*Notification, error)
 	// NotificationByExternalID finds a notification by its provider id. It is
 	// the one lookup not scoped by user: a provider's webhook names the
 	// message, not the user, and its signature has been checked.

@@ -3,7 +3,9 @@ package flux
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -177,7 +179,14 @@ type User struct {
 	PhoneVerified bool   `json:"phone_verified"`
 	// WhatsAppOptInAt is when the user opted in to WhatsApp; nil means not.
 	WhatsAppOptInAt *time.Time `json:"whatsapp_opt_in_at"`
-	Chronotype      string     `json:"chronotype"`
+	// WhatsAppLastInboundAt is when the user last wrote to Flux on
+	// WhatsApp; nil when never. WhatsApp allows free-form messages only
+	// within 24 hours of it.
+	WhatsAppLastInboundAt *time.Time `json:"whatsapp_last_inbound_at"`
+	// EscalationPolicies are the user's own escalation ladders by
+	// priority; a priority not listed uses the default ladder.
+	EscalationPolicies map[Priority][]PolicyStep `json:"escalation_policies,omitempty"`
+	Chronotype         string                    `json:"chronotype"`
 	// NotificationPreferences is a free-form object; PATCH merges it shallowly.
 	NotificationPreferences map[string]any `json:"notification_preferences"`
 	Onboarded               bool           `json:"onboarded"`
@@ -315,6 +324,13 @@ func (u *User) Validate() error {
 	}
 	if u.QuietHours != nil && u.QuietHours.Start == u.QuietHours.End {
 		add("quiet_hours", "start and end must differ")
+	}
+	for _, p := range slices.Sorted(maps.Keys(u.EscalationPolicies)) {
+		if !p.Valid() {
+			add("escalation_policies", "unknown priority %q", p)
+			continue
+		}
+		fs = append(fs, ValidatePolicy("escalation_policies."+string(p), u.EscalationPolicies[p])...)
 	}
 	if u.PhoneNumber != "" && !ValidE164(u.PhoneNumber) {
 		add("phone_number", "must be in E.164 form, such as +14155550100")

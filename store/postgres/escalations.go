@@ -68,6 +68,7 @@ func normEscalation(e *flux.Escalation) {
 		for i, s := range e.Steps {
 			s.DueAt = flux.StoreTime(s.DueAt)
 			storeTimeP(&s.SentAt)
+			storeTimeP(&s.DeliveredAt)
 			steps[i] = s
 		}
 		e.Steps = steps

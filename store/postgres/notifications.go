@@ -2,19 +2,22 @@ package postgres
 
 import (
 	"context"
+	"encoding/json"
+	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/jackc/pgx/v5"
 )
 
 const notificationCols = `id, user_id, coalesce(task_id::text, ''), coalesce(escalation_id::text, ''), channel,
-	status, title, body, external_id, idempotency_key, response, error, sent_at, responded_at, created_at, updated_at`
+	status, title, body, external_id, idempotency_key, response, error, sent_at, responded_at, created_at, updated_at,
+	provider, recipient, attempts, payload, delivered_at`
 
 func scanNotification(r pgx.Row) (*flux.Notification, error) {
 	var n flux.Notification
 	if err := r.Scan(&n.ID, &n.UserID, &n.TaskID, &n.EscalationID, &n.Channel, &n.Status, &n.Title, &n.Body,
 		&n.ExternalID, &n.IdempotencyKey, &n.Response, &n.Error, &n.SentAt, &n.RespondedAt,
-		&n.CreatedAt, &n.UpdatedAt); err != nil {
+		&n.CreatedAt, &n.UpdatedAt, &n.Provider, &n.Recipient, &n.Attempts, &n.Payload, &n.DeliveredAt); err != nil {
 		return nil, err
 	}
 	return &n, nil
@@ -47,18 +50,25 @@ func validateNotification(n *flux.Notification, fs fieldErrs) error {
 	}
 	checkRef(n.TaskID, &fs, "task_id")
 	checkRef(n.EscalationID, &fs, "escalation_id")
+	if n.Attempts < 0 {
+		fs.add("attempts", "must not be negative")
+	}
+	if len(n.Payload) > 0 && !jsonObject(n.Payload) {
+		fs.add("payload", "must be a JSON object")
+	}
 	return fs.err("invalid notification")
 }
 
 func normNotification(n *flux.Notification) {
 	storeTimeP(&n.SentAt)
 	storeTimeP(&n.RespondedAt)
+	storeTimeP(&n.DeliveredAt)
 }
 
 func notificationArgs(n *flux.Notification) []any {
 	return []any{n.ID, n.UserID, uuidArg(n.TaskID), uuidArg(n.EscalationID), n.Channel, n.Status, n.Title, n.Body,
 		n.ExternalID, n.IdempotencyKey, n.Response, n.Error, timeArg(n.SentAt), timeArg(n.RespondedAt),
-		n.CreatedAt, n.UpdatedAt}
+		n.CreatedAt, n.UpdatedAt, n.Provider, n.Recipient, n.Attempts, payloadArg(n.Payload), timeArg(n.DeliveredAt)}
 }
 
 // CreateNotification records a send.
@@ -76,8 +86,9 @@ func (d *db) CreateNotification(ctx context.Context, n *flux.Notification) error
 	v.CreatedAt = d.now()
 	v.UpdatedAt = v.CreatedAt
 	if _, err := d.q.Exec(ctx, `INSERT INTO notifications (id, user_id, task_id, escalation_id, channel, status,
-		title, body, external_id, idempotency_key, response, error, sent_at, responded_at, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		title, body, external_id, idempotency_key, response, error, sent_at, responded_at, created_at, updated_at,
+		provider, recipient, attempts, payload, delivered_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)`,
 		notificationArgs(&v)...); err != nil {
 		return mapErr("create notification", err)
 	}
@@ -140,7 +151,8 @@ func (d *db) UpdateNotification(ctx context.Context, userID, id string, fn func(
 		n.UpdatedAt = d.now()
 		if _, err := q.Exec(ctx, `UPDATE notifications SET task_id = $3, escalation_id = $4, channel = $5,
 			status = $6, title = $7, body = $8, external_id = $9, idempotency_key = $10, response = $11, error = $12,
-			sent_at = $13, responded_at = $14, updated_at = $15 WHERE id = $1 AND user_id = $2`,
+			sent_at = $13, responded_at = $14, updated_at = $15, provider = $16, recipient = $17, attempts = $18,
+			payload = $19, delivered_at = $20 WHERE id = $1 AND user_id = $2`,
 			without(notificationArgs(n), 14)...); err != nil {
 			return mapErr("update notification", err)
 		}
@@ -161,4 +173,30 @@ func (d *db) NotificationByExternalID(ctx context.Context, externalID string) (*
 	}
 	return one(ctx, d.q, "notification by external id", "notification", scanNotification,
 		`SELECT `+notificationCols+` FROM notifications WHERE external_id = $1`, externalID)
+}
+
+// LastUnanswered returns the newest notification on channel to recipient
+// with no response, created at or after since, for any user.
+func (d *db) LastUnanswered(ctx context.Context, channel flux.Channel, recipient string, since time.Time) (*flux.Notification, error) {
+	if recipient == "" || !storable(recipient) || !storable(string(channel)) {
+		return nil, notFound("notification")
+	}
+	return one(ctx, d.q, "last unanswered notification", "notification", scanNotification,
+		`SELECT `+notificationCols+` FROM notifications WHERE channel = $1 AND recipient = $2 AND response = ''
+		AND recipient <> '' AND created_at >= $3 ORDER BY created_at DESC, id DESC LIMIT 1`,
+		string(channel), recipient, flux.StoreTime(since))
+}
+
+// payloadArg is a notification payload as a jsonb value: NULL for none.
+func payloadArg(p json.RawMessage) any {
+	if len(p) == 0 {
+		return nil
+	}
+	return []byte(p)
+}
+
+// jsonObject reports whether b is one JSON object.
+func jsonObject(b []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && m != nil
 }

@@ -310,6 +310,26 @@ func (d *db) DeleteTask(ctx context.Context, userID, id string) error {
 	return deleteOne(ctx, d.q, "delete task", "task", `DELETE FROM tasks WHERE user_id = $1 AND id = $2`, userID, id)
 }
 
+// dueList pages DueTasks by (scheduled_at, id).
+var dueList = list[flux.Task]{
+	op: "due tasks", table: "tasks", cols: taskCols, col: "scheduled_at",
+	scan: scanTask,
+	key:  func(t *flux.Task) flux.Cursor { return flux.Cursor{Time: *t.ScheduledAt, ID: t.ID} },
+}
+
+// DueTasks returns the open, time-triggered tasks of every user whose
+// ScheduledAt is in [from, to), by ScheduledAt then ID; the partial index
+// tasks_due serves it.
+func (d *db) DueTasks(ctx context.Context, from, to time.Time, p flux.Page) ([]flux.Task, string, error) {
+	var a args
+	cs := conds{
+		"status IN ('pending', 'scheduled', 'drifted') AND trigger_type = 'time' AND scheduled_at IS NOT NULL",
+		"scheduled_at >= " + a.add(flux.StoreTime(from)),
+		"scheduled_at < " + a.add(flux.StoreTime(to)),
+	}
+	return dueList.run(ctx, d.q, cs, a, p)
+}
+
 // DriftOverdue marks every scheduled task whose slot ended at or before
 // endedBefore as drifted, across users, and returns how many. A slot lasts
 // at least a minute, so the bound on scheduled_at lets the partial index

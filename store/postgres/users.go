@@ -10,14 +10,19 @@ import (
 
 const userCols = `id, email, name, timezone, work_hours, sleep_window, cutoff_hour,
 	buffer_minutes, daily_cap_minutes, quiet_hours, phone_number, phone_verified,
-	whatsapp_opt_in_at, chronotype, notification_preferences, onboarded, created_at, updated_at`
+	whatsapp_opt_in_at, chronotype, notification_preferences, onboarded, created_at, updated_at,
+	whatsapp_last_inbound_at, escalation_policies`
 
 func scanUser(r pgx.Row) (*flux.User, error) {
 	var u flux.User
-	var work, sleep, quiet, prefs []byte
+	var work, sleep, quiet, prefs, policies []byte
 	if err := r.Scan(&u.ID, &u.Email, &u.Name, &u.Timezone, &work, &sleep, &u.CutoffHour,
 		&u.BufferMinutes, &u.DailyCapMinutes, &quiet, &u.PhoneNumber, &u.PhoneVerified,
-		&u.WhatsAppOptInAt, &u.Chronotype, &prefs, &u.Onboarded, &u.CreatedAt, &u.UpdatedAt); err != nil {
+		&u.WhatsAppOptInAt, &u.Chronotype, &prefs, &u.Onboarded, &u.CreatedAt, &u.UpdatedAt,
+		&u.WhatsAppLastInboundAt, &policies); err != nil {
+		return nil, err
+	}
+	if err := decodeJSON(policies, &u.EscalationPolicies, "escalation policies"); err != nil {
 		return nil, err
 	}
 	if err := decodeJSON(work, &u.WorkHours, "work hours"); err != nil {
@@ -58,9 +63,16 @@ func userArgs(u *flux.User) ([]any, error) {
 			return nil, err
 		}
 	}
+	var policies any
+	if len(u.EscalationPolicies) > 0 {
+		if policies, err = jsonArg(u.EscalationPolicies); err != nil {
+			return nil, err
+		}
+	}
 	return []any{u.ID, u.Email, u.Name, u.Timezone, work, sleep, u.CutoffHour,
 		u.BufferMinutes, u.DailyCapMinutes, quiet, u.PhoneNumber, u.PhoneVerified,
-		timeArg(u.WhatsAppOptInAt), u.Chronotype, prefs, u.Onboarded, u.CreatedAt, u.UpdatedAt}, nil
+		timeArg(u.WhatsAppOptInAt), u.Chronotype, prefs, u.Onboarded, u.CreatedAt, u.UpdatedAt,
+		timeArg(u.WhatsAppLastInboundAt), policies}, nil
 }
 
 // prepareUser validates a new user and stamps it.
@@ -69,6 +81,7 @@ func (d *db) prepareUser(u *flux.User) error {
 		return err
 	}
 	storeTimeP(&u.WhatsAppOptInAt)
+	storeTimeP(&u.WhatsAppLastInboundAt)
 	u.CreatedAt = d.now()
 	u.UpdatedAt = u.CreatedAt
 	return nil
@@ -85,7 +98,7 @@ func (d *db) CreateUser(ctx context.Context, u *flux.User) error {
 		return err
 	}
 	if _, err := d.q.Exec(ctx, `INSERT INTO users (`+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`, a...); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`, a...); err != nil {
 		return mapErr("create user", err)
 	}
 	*u = v
@@ -128,7 +141,7 @@ func (d *db) EnsureUser(ctx context.Context, u *flux.User) (*flux.User, bool, er
 		return nil, false, err
 	}
 	created, err := one(ctx, d.q, "ensure user", "user", scanUser, `INSERT INTO users (`+userCols+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (id) DO NOTHING RETURNING `+userCols, a...)
 	switch {
 	case err == nil:
@@ -175,6 +188,7 @@ func (d *db) UpdateUser(ctx context.Context, id string, fn func(*flux.User) erro
 			return err
 		}
 		storeTimeP(&u.WhatsAppOptInAt)
+		storeTimeP(&u.WhatsAppLastInboundAt)
 		u.UpdatedAt = d.now()
 		a, err := userArgs(u)
 		if err != nil {
@@ -183,7 +197,8 @@ func (d *db) UpdateUser(ctx context.Context, id string, fn func(*flux.User) erro
 		if _, err := q.Exec(ctx, `UPDATE users SET email = $2, name = $3, timezone = $4, work_hours = $5,
 			sleep_window = $6, cutoff_hour = $7, buffer_minutes = $8, daily_cap_minutes = $9, quiet_hours = $10,
 			phone_number = $11, phone_verified = $12, whatsapp_opt_in_at = $13, chronotype = $14,
-			notification_preferences = $15, onboarded = $16, updated_at = $17 WHERE id = $1`, without(a, 16)...); err != nil {
+			notification_preferences = $15, onboarded = $16, updated_at = $17, whatsapp_last_inbound_at = $18,
+			escalation_policies = $19 WHERE id = $1`, without(a, 16)...); err != nil {
 			return mapErr("update user", err)
 		}
 		out = u

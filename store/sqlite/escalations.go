@@ -40,6 +40,7 @@ func normalizeEscalation(e *flux.Escalation) {
 		for i, st := range e.Steps {
 			st.DueAt = flux.StoreTime(st.DueAt)
 			st.SentAt = storeTimePtr(st.SentAt)
+			st.DeliveredAt = storeTimePtr(st.DeliveredAt)
 			steps[i] = st
 		}
 		e.Steps = steps

@@ -3,25 +3,33 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/fluxlife/flux"
 )
 
 const notificationColumns = `id, user_id, task_id, escalation_id, channel, status, title, body, external_id,
-	idempotency_key, response, error, sent_at, responded_at, created_at, updated_at`
+	idempotency_key, response, error, sent_at, responded_at, created_at, updated_at, provider, recipient,
+	attempts, payload, delivered_at`
 
 func scanNotification(sc scanner) (flux.Notification, error) {
 	var (
-		n                flux.Notification
-		sent, responded  sql.NullInt64
-		created, updated int64
+		n                          flux.Notification
+		sent, responded, delivered sql.NullInt64
+		created, updated           int64
+		payload                    sql.NullString
 	)
 	if err := sc.Scan(&n.ID, &n.UserID, &n.TaskID, &n.EscalationID, &n.Channel, &n.Status, &n.Title, &n.Body, &n.ExternalID,
-		&n.IdempotencyKey, &n.Response, &n.Error, &sent, &responded, &created, &updated); err != nil {
+		&n.IdempotencyKey, &n.Response, &n.Error, &sent, &responded, &created, &updated, &n.Provider, &n.Recipient,
+		&n.Attempts, &payload, &delivered); err != nil {
 		return n, err
 	}
-	n.SentAt, n.RespondedAt = fromNullMicros(sent), fromNullMicros(responded)
+	if payload.Valid {
+		n.Payload = json.RawMessage(payload.String)
+	}
+	n.SentAt, n.RespondedAt, n.DeliveredAt = fromNullMicros(sent), fromNullMicros(responded), fromNullMicros(delivered)
 	n.CreatedAt, n.UpdatedAt = fromMicros(created), fromMicros(updated)
 	return n, nil
 }
@@ -29,6 +37,7 @@ func scanNotification(sc scanner) (flux.Notification, error) {
 func normalizeNotification(n *flux.Notification) {
 	n.SentAt = storeTimePtr(n.SentAt)
 	n.RespondedAt = storeTimePtr(n.RespondedAt)
+	n.DeliveredAt = storeTimePtr(n.DeliveredAt)
 	n.CreatedAt = flux.StoreTime(n.CreatedAt)
 	n.UpdatedAt = flux.StoreTime(n.UpdatedAt)
 }
@@ -63,6 +72,12 @@ func validateNotification(n *flux.Notification) error {
 	}
 	if n.EscalationID != "" && !flux.ValidID(n.EscalationID) {
 		fs = append(fs, flux.FieldError{Field: "escalation_id", Message: "must be a UUID"})
+	}
+	if n.Attempts < 0 {
+		fs = append(fs, flux.FieldError{Field: "attempts", Message: "must not be negative"})
+	}
+	if len(n.Payload) > 0 && !jsonObject(n.Payload) {
+		fs = append(fs, flux.FieldError{Field: "payload", Message: "must be a JSON object"})
 	}
 	if len(fs) > 0 {
 		return flux.Invalid("invalid notification", fs...)
@@ -121,9 +136,10 @@ func (s *stores) CreateNotification(ctx context.Context, n *flux.Notification) e
 		if err := notificationConflict(ctx, q, &v); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, "INSERT INTO notifications ("+notificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		if _, err := q.ExecContext(ctx, "INSERT INTO notifications ("+notificationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			v.ID, v.UserID, v.TaskID, v.EscalationID, string(v.Channel), string(v.Status), v.Title, v.Body, v.ExternalID,
-			v.IdempotencyKey, v.Response, v.Error, nullMicros(v.SentAt), nullMicros(v.RespondedAt), micros(v.CreatedAt), micros(v.UpdatedAt)); err != nil {
+			v.IdempotencyKey, v.Response, v.Error, nullMicros(v.SentAt), nullMicros(v.RespondedAt), micros(v.CreatedAt), micros(v.UpdatedAt),
+			v.Provider, v.Recipient, v.Attempts, payloadArg(v.Payload), nullMicros(v.DeliveredAt)); err != nil {
 			return insertError("create notification", err, "the notification conflicts with a stored one")
 		}
 		return nil
@@ -210,9 +226,11 @@ func (s *stores) UpdateNotification(ctx context.Context, userID, id string, fn f
 		}
 		if _, err := q.ExecContext(ctx, `UPDATE notifications SET task_id = ?, escalation_id = ?, channel = ?, status = ?,
 			title = ?, body = ?, external_id = ?, idempotency_key = ?, response = ?, error = ?, sent_at = ?,
-			responded_at = ?, updated_at = ? WHERE user_id = ? AND id = ?`,
+			responded_at = ?, updated_at = ?, provider = ?, recipient = ?, attempts = ?, payload = ?, delivered_at = ?
+			WHERE user_id = ? AND id = ?`,
 			n.TaskID, n.EscalationID, string(n.Channel), string(n.Status), n.Title, n.Body, n.ExternalID,
 			n.IdempotencyKey, n.Response, n.Error, nullMicros(n.SentAt), nullMicros(n.RespondedAt), micros(n.UpdatedAt),
+			n.Provider, n.Recipient, n.Attempts, payloadArg(n.Payload), nullMicros(n.DeliveredAt),
 			userID, id); err != nil {
 			return insertError("update notification", err, "the notification conflicts with a stored one")
 		}
@@ -236,4 +254,33 @@ func (s *stores) NotificationByExternalID(ctx context.Context, externalID string
 		return nil, rowError("notification by external id", "notification", err)
 	}
 	return &n, nil
+}
+
+// LastUnanswered returns the newest notification on channel to recipient
+// with no response, created at or after since, for any user.
+func (s *stores) LastUnanswered(ctx context.Context, channel flux.Channel, recipient string, since time.Time) (*flux.Notification, error) {
+	if recipient == "" {
+		return nil, notFound("notification")
+	}
+	n, err := scanNotification(s.r.QueryRowContext(ctx, "SELECT "+notificationColumns+` FROM notifications
+		WHERE channel = ? AND recipient = ? AND response = '' AND recipient <> '' AND created_at >= ?
+		ORDER BY created_at DESC, id DESC LIMIT 1`, string(channel), recipient, micros(flux.StoreTime(since))))
+	if err != nil {
+		return nil, rowError("last unanswered notification", "notification", err)
+	}
+	return &n, nil
+}
+
+// payloadArg is a notification payload as a column value: NULL for none.
+func payloadArg(p json.RawMessage) any {
+	if len(p) == 0 {
+		return nil
+	}
+	return string(p)
+}
+
+// jsonObject reports whether b is one JSON object.
+func jsonObject(b []byte) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(b, &m) == nil && m != nil
 }

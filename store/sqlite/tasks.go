@@ -316,6 +316,27 @@ func (s *stores) DeleteTask(ctx context.Context, userID, id string) error {
 	return s.deleteOwned(ctx, "tasks", "task", userID, id)
 }
 
+// DueTasks returns the open, time-triggered tasks of every user whose
+// ScheduledAt is in [from, to), by ScheduledAt then ID; the partial index
+// tasks_due serves it.
+func (s *stores) DueTasks(ctx context.Context, from, to time.Time, p flux.Page) ([]flux.Task, string, error) {
+	var w where
+	w.add("status IN ('pending', 'scheduled', 'drifted') AND trigger_type = 'time' AND scheduled_at IS NOT NULL")
+	w.add("scheduled_at >= ?", micros(flux.StoreTime(from)))
+	w.add("scheduled_at < ?", micros(flux.StoreTime(to)))
+	if err := oldestFirst(&w, "scheduled_at", p); err != nil {
+		return nil, "", err
+	}
+	size := p.Size()
+	tasks, err := queryAll(ctx, s.r, "due tasks", scanTask,
+		"SELECT "+taskColumns+" FROM tasks"+w.String()+" ORDER BY scheduled_at, id LIMIT ?", append(w.args, size+1)...)
+	if err != nil {
+		return nil, "", err
+	}
+	tasks, next := page(tasks, size, func(t *flux.Task) flux.Cursor { return flux.Cursor{Time: *t.ScheduledAt, ID: t.ID} })
+	return tasks, next, nil
+}
+
 // DriftOverdue marks every scheduled task whose slot ended at or before
 // endedBefore as drifted, across users, and returns how many. A slot lasts
 // at least a minute, so the bound on scheduled_at lets the partial index

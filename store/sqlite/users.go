@@ -11,21 +11,24 @@ import (
 
 const userColumns = `id, email, name, timezone, work_hours, sleep_window, cutoff_hour, buffer_minutes,
 	daily_cap_minutes, quiet_hours, phone_number, phone_verified, whatsapp_opt_in_at, chronotype,
-	notification_preferences, onboarded, created_at, updated_at`
+	notification_preferences, onboarded, created_at, updated_at, whatsapp_last_inbound_at, escalation_policies`
 
 func scanUser(sc scanner) (flux.User, error) {
 	var (
 		u                            flux.User
 		workHours, sleep             string
-		quiet, prefs                 sql.NullString
-		optIn                        sql.NullInt64
+		quiet, prefs, policies       sql.NullString
+		optIn, lastInbound           sql.NullInt64
 		created, updated             int64
 		phoneVerified, onboardedFlag bool
 	)
 	if err := sc.Scan(&u.ID, &u.Email, &u.Name, &u.Timezone, &workHours, &sleep, &u.CutoffHour, &u.BufferMinutes,
 		&u.DailyCapMinutes, &quiet, &u.PhoneNumber, &phoneVerified, &optIn, &u.Chronotype,
-		&prefs, &onboardedFlag, &created, &updated); err != nil {
+		&prefs, &onboardedFlag, &created, &updated, &lastInbound, &policies); err != nil {
 		return u, err
+	}
+	if err := fromJSONText(policies, &u.EscalationPolicies); err != nil {
+		return u, fmt.Errorf("escalation_policies: %w", err)
 	}
 	if err := fromJSONText(sql.NullString{String: workHours, Valid: true}, &u.WorkHours); err != nil {
 		return u, fmt.Errorf("work_hours: %w", err)
@@ -45,6 +48,7 @@ func scanUser(sc scanner) (flux.User, error) {
 	u.PhoneVerified = phoneVerified
 	u.Onboarded = onboardedFlag
 	u.WhatsAppOptInAt = fromNullMicros(optIn)
+	u.WhatsAppLastInboundAt = fromNullMicros(lastInbound)
 	u.CreatedAt = fromMicros(created)
 	u.UpdatedAt = fromMicros(updated)
 	return u, nil
@@ -72,14 +76,21 @@ func userArgs(u *flux.User) ([]any, error) {
 			return nil, flux.Invalid("invalid user settings", flux.FieldError{Field: "notification_preferences", Message: "cannot be written as JSON"})
 		}
 	}
+	var policies any
+	if len(u.EscalationPolicies) > 0 {
+		if policies, err = jsonText(u.EscalationPolicies); err != nil {
+			return nil, fmt.Errorf("escalation_policies: %w", err)
+		}
+	}
 	return []any{u.ID, u.Email, u.Name, u.Timezone, workHours, sleep, u.CutoffHour, u.BufferMinutes,
 		u.DailyCapMinutes, quiet, u.PhoneNumber, u.PhoneVerified, nullMicros(u.WhatsAppOptInAt), u.Chronotype,
-		prefs, u.Onboarded, micros(u.CreatedAt), micros(u.UpdatedAt)}, nil
+		prefs, u.Onboarded, micros(u.CreatedAt), micros(u.UpdatedAt), nullMicros(u.WhatsAppLastInboundAt), policies}, nil
 }
 
 // normalizeUser puts u's times in stored form.
 func normalizeUser(u *flux.User) {
 	u.WhatsAppOptInAt = storeTimePtr(u.WhatsAppOptInAt)
+	u.WhatsAppLastInboundAt = storeTimePtr(u.WhatsAppLastInboundAt)
 	u.CreatedAt = flux.StoreTime(u.CreatedAt)
 	u.UpdatedAt = flux.StoreTime(u.UpdatedAt)
 }
@@ -127,7 +138,7 @@ func insertUser(ctx context.Context, q querier, u *flux.User) error {
 	if err != nil {
 		return dbError("create user", err)
 	}
-	if _, err := q.ExecContext(ctx, "INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args...); err != nil {
+	if _, err := q.ExecContext(ctx, "INSERT INTO users ("+userColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", args...); err != nil {
 		return insertError("create user", err, "a user with this id or e-mail already exists")
 	}
 	return nil
@@ -252,8 +263,9 @@ func (s *stores) UpdateUser(ctx context.Context, id string, fn func(*flux.User) 
 		if _, err := q.ExecContext(ctx, `UPDATE users SET email = ?, name = ?, timezone = ?, work_hours = ?,
 			sleep_window = ?, cutoff_hour = ?, buffer_minutes = ?, daily_cap_minutes = ?, quiet_hours = ?,
 			phone_number = ?, phone_verified = ?, whatsapp_opt_in_at = ?, chronotype = ?,
-			notification_preferences = ?, onboarded = ?, updated_at = ? WHERE id = ?`,
-			slices.Concat(args[1:16], []any{args[17], u.ID})...); err != nil {
+			notification_preferences = ?, onboarded = ?, updated_at = ?, whatsapp_last_inbound_at = ?,
+			escalation_policies = ? WHERE id = ?`,
+			slices.Concat(args[1:16], args[17:20], []any{u.ID})...); err != nil {
 			return insertError("update user", err, "a user with this e-mail already exists")
 		}
 		out = u

@@ -36,7 +36,14 @@ func fullUser(id, email string) *flux.User {
 		PhoneNumber:     "+4915112345678",
 		PhoneVerified:   true,
 		WhatsAppOptInAt: ptr(time.Date(2025, time.November, 2, 3, 4, 5, 678901234, zone("America/St_Johns"))),
-		Chronotype:      flux.ChronotypeEvening,
+		WhatsAppLastInboundAt: ptr(time.Date(2025, time.November, 3, 4, 5, 6, 789012345, zone("Asia/Kolkata"))),
+		EscalationPolicies: map[flux.Priority][]flux.PolicyStep{
+			flux.PriorityImportant: {
+				{Channel: flux.ChannelPush, WaitSeconds: 0, Conditions: []string{flux.ConditionOutsideQuietHours}},
+				{Channel: flux.ChannelCall, WaitSeconds: 90},
+			},
+		},
+		Chronotype: flux.ChronotypeEvening,
 		NotificationPreferences: map[string]any{
 			"reminder_lead_minutes": float64(25),
 			"whatsapp_opted_in":     true,

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"encoding/json"
 	"fmt"
 	"testing"
 	"time"
@@ -20,7 +21,10 @@ func testNotifications(t *testing.T, open Opener) {
 			n.Channel, n.Status = flux.ChannelWhatsApp, flux.NotificationDelivered
 			n.ExternalID, n.IdempotencyKey = "SM0123456789abcdef0123456789abcdef", "task:"+x.ID+":whatsapp"
 			n.Response, n.Error = "done", "none"
+			n.Provider, n.Recipient, n.Attempts = "twilio", "+4915112345678", 3
+			n.Payload = json.RawMessage(`{"url": "https://app.example/tasks/1", "data": {"k": "v ✓"}, "actions": [{"action": "done"}]}`)
 			n.SentAt = ptr(time.Date(2026, 3, 14, 9, 0, 0, 1, zone("Asia/Kolkata")))
+			n.DeliveredAt = ptr(time.Date(2026, 3, 14, 9, 0, 2, 500, zone("Asia/Kolkata")))
 			n.RespondedAt = ptr(time.Date(2026, 3, 14, 9, 5, 0, 999999999, zone("Asia/Kolkata")))
 			return n
 		}
@@ -31,7 +35,7 @@ func testNotifications(t *testing.T, open Opener) {
 		}
 		want := build()
 		want.ID, want.CreatedAt, want.UpdatedAt = n.ID, e.clock.stored(), e.clock.stored()
-		want.SentAt, want.RespondedAt = stp(want.SentAt), stp(want.RespondedAt)
+		want.SentAt, want.RespondedAt, want.DeliveredAt = stp(want.SentAt), stp(want.RespondedAt), stp(want.DeliveredAt)
 		wantEqual(t, "CreateNotification writes the stored notification back", want, n)
 		wantEqual(t, "GetNotification", want, *mustGet[*flux.Notification](t, "GetNotification")(e.s.Notifications().GetNotification(e.ctx, u.ID, n.ID)))
 		wantGetNotFound(e, "GetNotification", e.s.Notifications().GetNotification, u.ID, other.ID, n.ID)
@@ -50,6 +54,14 @@ func testNotifications(t *testing.T, open Opener) {
 		n = newNotification(u.ID)
 		n.Status = "lost"
 		wantInvalidFields(t, e.s.Notifications().CreateNotification(e.ctx, &n), "CreateNotification with an unknown status", "status")
+		n = newNotification(u.ID)
+		n.Attempts = -1
+		wantInvalidFields(t, e.s.Notifications().CreateNotification(e.ctx, &n), "CreateNotification with negative attempts", "attempts")
+		for _, p := range []string{`[1, 2]`, `"text"`, `null`, `{"a": `} {
+			n = newNotification(u.ID)
+			n.Payload = json.RawMessage(p)
+			wantInvalidFields(t, e.s.Notifications().CreateNotification(e.ctx, &n), "CreateNotification with payload "+p, "payload")
+		}
 		for _, userID := range append([]string{flux.NewID()}, malformedIDs...) {
 			n := newNotification(userID)
 			wantNotFound(t, e.s.Notifications().CreateNotification(e.ctx, &n), fmt.Sprintf("CreateNotification for user %q", userID))
@@ -218,7 +230,10 @@ func testNotifications(t *testing.T, open Opener) {
 				n.TaskID, n.Channel, n.Status = x.ID, flux.ChannelCall, flux.NotificationRead
 				n.Title, n.Body, n.ExternalID, n.IdempotencyKey = "Call", "Ringing", "CA9999", "call:1"
 				n.Response, n.Error = "reschedule", "busy"
+				n.Provider, n.Recipient, n.Attempts = "log", "+14155550100", 2
+				n.Payload = json.RawMessage(`{"url": "x"}`)
 				n.SentAt, n.RespondedAt = st(tm("2026-03-14T10:00:00.123456789Z")), st(time.Date(2026, 3, 14, 10, 1, 0, 0, zone("America/St_Johns")))
+				n.DeliveredAt = st(tm("2026-03-14T10:00:01.5Z"))
 			},
 			invalid:       func(n *flux.Notification) { n.Status = "bogus" },
 			invalidFields: []string{"status"},
@@ -231,5 +246,44 @@ func testNotifications(t *testing.T, open Opener) {
 			return nil
 		})
 		wantCode(t, err, flux.EConflict, "UpdateNotification to a used idempotency key")
+	})
+
+	subtest(t, open, "LastUnanswered", func(t *testing.T, e *env) {
+		u, other := e.user(), e.user()
+		const phone, otherPhone = "+4915112345678", "+14155550100"
+		e.clock.Advance(time.Minute)
+		start := e.clock.Now()
+		e.clock.Advance(time.Second)
+		old := e.notification(u.ID, func(n *flux.Notification) { n.Channel, n.Recipient = flux.ChannelWhatsApp, phone })
+		e.clock.Advance(time.Second)
+		newest := e.notification(u.ID, func(n *flux.Notification) { n.Channel, n.Recipient = flux.ChannelWhatsApp, phone })
+		e.clock.Advance(time.Second)
+		// Not candidates: answered, another channel, another number.
+		e.notification(u.ID, func(n *flux.Notification) {
+			n.Channel, n.Recipient, n.Response = flux.ChannelWhatsApp, phone, "done"
+		})
+		e.notification(u.ID, func(n *flux.Notification) { n.Channel, n.Recipient = flux.ChannelCall, phone })
+		e.notification(other.ID, func(n *flux.Notification) { n.Channel, n.Recipient = flux.ChannelWhatsApp, otherPhone })
+
+		last := func(ch flux.Channel, to string, since time.Time) (*flux.Notification, error) {
+			return e.s.Notifications().LastUnanswered(e.ctx, ch, to, since)
+		}
+		wantEqual(t, "LastUnanswered", *newest, *mustGet[*flux.Notification](t, "LastUnanswered")(last(flux.ChannelWhatsApp, phone, start)))
+		// Answering the newest makes the older one the last unanswered.
+		_, err := e.s.Notifications().UpdateNotification(e.ctx, u.ID, newest.ID, func(n *flux.Notification) error {
+			n.Response = "missed"
+			return nil
+		})
+		must(t, err, "UpdateNotification answering")
+		wantEqual(t, "LastUnanswered after an answer", *old, *mustGet[*flux.Notification](t, "LastUnanswered")(last(flux.ChannelWhatsApp, phone, start)))
+		// since bounds it; nothing for unknown numbers or an empty one.
+		_, err = last(flux.ChannelWhatsApp, phone, old.CreatedAt.Add(time.Microsecond))
+		wantNotFound(t, err, "LastUnanswered since after the last one")
+		for _, to := range []string{"", "+15550000000", "4915112345678", "' OR '1'='1"} {
+			_, err := last(flux.ChannelWhatsApp, to, start)
+			wantNotFound(t, err, fmt.Sprintf("LastUnanswered(%q)", to))
+		}
+		wantEqual(t, "LastUnanswered of the other user's number", otherPhone,
+			mustGet[*flux.Notification](t, "LastUnanswered")(last(flux.ChannelWhatsApp, otherPhone, start)).Recipient)
 	})
 }

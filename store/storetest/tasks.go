@@ -599,4 +599,45 @@ func testTasks(t *testing.T, open Opener) {
 			wantEqual(t, "a task drifted in a rolled back transaction", *x, *mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, x.UserID, x.ID)))
 		}
 	})
+
+	subtest(t, open, "DueTasks", func(t *testing.T, e *env) {
+		u, other := e.user(), e.user()
+		from := time.Date(2026, 3, 14, 18, 0, 0, 500, zone("Asia/Kolkata"))
+		to := from.Add(10 * time.Minute)
+		at := func(userID string, when time.Time, status flux.TaskStatus, edit ...func(*flux.Task)) *flux.Task {
+			return e.task(userID, append([]func(*flux.Task){func(x *flux.Task) {
+				x.ScheduledAt, x.Status = ptr(when), status
+			}}, edit...)...)
+		}
+		var due []flux.Task
+		for i, when := range []time.Time{from, from.Add(time.Minute), to.Add(-time.Microsecond), from.Add(time.Minute)} {
+			userID := u.ID
+			if i%2 == 1 {
+				userID = other.ID
+			}
+			due = append(due, *at(userID, when, flux.TaskScheduled))
+		}
+		due = append(due, *at(u.ID, from.Add(2*time.Minute), flux.TaskDrifted), *at(other.ID, from.Add(3*time.Minute), flux.TaskPending))
+		// Not due: outside [from, to), closed, location-triggered, no slot.
+		at(u.ID, from.Add(-time.Microsecond), flux.TaskScheduled)
+		at(u.ID, to, flux.TaskScheduled)
+		for _, st := range []flux.TaskStatus{flux.TaskDone, flux.TaskMissed, flux.TaskCancelled, flux.TaskRescheduled} {
+			at(u.ID, from.Add(time.Minute), st)
+		}
+		at(u.ID, from.Add(time.Minute), flux.TaskScheduled, func(x *flux.Task) {
+			x.TriggerType, x.LocationTrigger = flux.TriggerLocation, "away from home"
+		})
+		e.task(u.ID)
+		want := sorted(due, func(a, b flux.Task) int {
+			if c := a.ScheduledAt.Compare(*b.ScheduledAt); c != 0 {
+				return c
+			}
+			return strings.Compare(a.ID, b.ID)
+		})
+		wantList(t, "DueTasks", want, func(p flux.Page) ([]flux.Task, string, error) {
+			return e.s.Tasks().DueTasks(e.ctx, from, to, p)
+		}, 1, 2, 4, 0)
+		_, _, err := e.s.Tasks().DueTasks(e.ctx, from, to, flux.Page{Cursor: "not-a-cursor"})
+		wantCode(t, err, flux.EInvalid, "DueTasks with a bad cursor")
+	})
 }

@@ -43,10 +43,11 @@ func testTimes(t *testing.T, open Opener) {
 			e.clock.Set(in) // every CreatedAt and UpdatedAt below is in
 
 			u := newUser()
-			u.WhatsAppOptInAt = &in
+			u.WhatsAppOptInAt, u.WhatsAppLastInboundAt = &in, &in
 			must(t, e.s.Users().CreateUser(e.ctx, u), what("CreateUser"))
 			same("User.CreatedAt", u.CreatedAt)
 			same("User.WhatsAppOptInAt", *u.WhatsAppOptInAt)
+			same("User.WhatsAppLastInboundAt", *u.WhatsAppLastInboundAt)
 			wantEqual(t, what("GetUser"), *u, *mustGet[*flux.User](t, "GetUser")(e.s.Users().GetUser(e.ctx, u.ID)))
 
 			g := newGoal(u.ID, "g")
@@ -97,14 +98,15 @@ func testTimes(t *testing.T, open Opener) {
 			same("PushSubscription.ExpiresAt", *ps.ExpiresAt)
 
 			n := newNotification(u.ID)
-			n.SentAt, n.RespondedAt = &in, &in
+			n.SentAt, n.RespondedAt, n.DeliveredAt = &in, &in, &in
 			must(t, e.s.Notifications().CreateNotification(e.ctx, &n), what("CreateNotification"))
 			same("Notification.SentAt", *n.SentAt)
 			same("Notification.RespondedAt", *n.RespondedAt)
+			same("Notification.DeliveredAt", *n.DeliveredAt)
 
 			esc := newEscalation(u.ID, in)
 			for i := range esc.Steps { // no step after year 9999
-				esc.Steps[i].DueAt, esc.Steps[i].SentAt = in, &in
+				esc.Steps[i].DueAt, esc.Steps[i].SentAt, esc.Steps[i].DeliveredAt = in, &in, &in
 			}
 			esc.EndedAt = &in
 			must(t, e.s.Escalations().CreateEscalation(e.ctx, &esc), what("CreateEscalation"))

@@ -22,6 +22,7 @@ func testUsers(t *testing.T, open Opener) {
 
 		want := fullUser(id, email)
 		want.WhatsAppOptInAt = stp(want.WhatsAppOptInAt)
+		want.WhatsAppLastInboundAt = stp(want.WhatsAppLastInboundAt)
 		want.CreatedAt, want.UpdatedAt = e.clock.stored(), e.clock.stored()
 		wantEqual(t, "CreateUser writes the stored user back", *want, *u)
 		got := mustGet[*flux.User](t, "GetUser")(e.s.Users().GetUser(e.ctx, id))
@@ -148,6 +149,7 @@ func testUsers(t *testing.T, open Opener) {
 		}
 		want := fullUser(id, email)
 		want.WhatsAppOptInAt = stp(want.WhatsAppOptInAt)
+		want.WhatsAppLastInboundAt = stp(want.WhatsAppLastInboundAt)
 		want.CreatedAt, want.UpdatedAt = e.clock.stored(), e.clock.stored()
 		wantEqual(t, "EnsureUser of a new id", *want, *got)
 		wantEqual(t, "GetUser after EnsureUser created it", *want, *mustGet[*flux.User](t, "GetUser")(e.s.Users().GetUser(e.ctx, id)))
@@ -252,22 +254,32 @@ func testUsers(t *testing.T, open Opener) {
 				v.QuietHours = &flux.TimeWindow{Start: flux.ClockTime{Hour: 21}, End: flux.ClockTime{Hour: 7}}
 				v.PhoneNumber, v.PhoneVerified = "+14155550100", true
 				v.WhatsAppOptInAt = st(time.Date(2026, 1, 2, 3, 4, 5, 999, zone("Asia/Kolkata")))
+				v.WhatsAppLastInboundAt = st(time.Date(2026, 1, 3, 3, 4, 5, 999, zone("America/St_Johns")))
+				v.EscalationPolicies = map[flux.Priority][]flux.PolicyStep{
+					flux.PriorityStandard:    {{Channel: flux.ChannelWhatsApp, WaitSeconds: 5}},
+					flux.PriorityMustNotMiss: {{Channel: flux.ChannelPush}, {Channel: flux.ChannelCall, WaitSeconds: 86400}},
+				}
 				v.Chronotype = flux.ChronotypeMorning
 				v.NotificationPreferences = map[string]any{"reminder_lead_minutes": float64(3)}
 				v.Onboarded = true
 			},
-			invalid: func(v *flux.User) { v.Timezone, v.CutoffHour = "Local", 99 },
+			invalid: func(v *flux.User) {
+				v.Timezone, v.CutoffHour = "Local", 99
+				v.EscalationPolicies = map[flux.Priority][]flux.PolicyStep{flux.PriorityImportant: {{Channel: "pigeon"}}}
+			},
 		})
 
 		// Clearing optional fields stores them empty.
 		got, err := e.s.Users().UpdateUser(e.ctx, u.ID, func(v *flux.User) error {
 			v.Email, v.PhoneNumber, v.QuietHours, v.WhatsAppOptInAt, v.NotificationPreferences = "", "", nil, nil, nil
+			v.WhatsAppLastInboundAt, v.EscalationPolicies = nil, nil
 			return nil
 		})
 		must(t, err, "UpdateUser clearing fields")
 		stored := mustGet[*flux.User](t, "GetUser")(e.s.Users().GetUser(e.ctx, u.ID))
 		wantEqual(t, "UpdateUser clearing fields", *got, *stored)
-		if stored.Email != "" || stored.PhoneNumber != "" || stored.QuietHours != nil || stored.WhatsAppOptInAt != nil || len(stored.NotificationPreferences) != 0 {
+		if stored.Email != "" || stored.PhoneNumber != "" || stored.QuietHours != nil || stored.WhatsAppOptInAt != nil || len(stored.NotificationPreferences) != 0 ||
+			stored.WhatsAppLastInboundAt != nil || len(stored.EscalationPolicies) != 0 {
 			t.Errorf("UpdateUser clearing fields: stored %+v", stored)
 		}
 
