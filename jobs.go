@@ -37,3 +37,19 @@ type JobQueue interface {
 	// unknown job is not an error.
 	Cancel(ctx context.Context, id int64) error
 }
+
+// JobSnooze is the error a job's work function returns to be run again
+// after After, without it counting as a failed attempt: a job that finds
+// it ran too early (its time has not come by the Clock) snoozes.
+type JobSnooze struct {
+	After time.Duration
+}
+
+// Error implements error.
+func (e *JobSnooze) Error() string { return "job snoozed for " + e.After.String() }
+
+// SnoozeJob returns a *JobSnooze asking to run the job again after d (at
+// least a second).
+func SnoozeJob(d time.Duration) error {
+	return &JobSnooze{After: max(d, time.Second)}
+}

@@ -29,11 +29,41 @@ func NewWorkers() *Workers { return &Workers{w: river.NewWorkers()} }
 
 // Register makes fn the worker of the jobs whose arguments have type T. An
 // error returned by fn makes River retry the job with backoff; the work must
-// therefore be idempotent. It fails when T's kind is already registered.
+// therefore be idempotent. A *flux.JobSnooze runs it again after its wait
+// without counting an attempt. It fails when T's kind is already
+// registered.
 func Register[T flux.JobArgs](ws *Workers, fn func(ctx context.Context, args T) error) error {
 	return river.AddWorkerSafely(ws.w, river.WorkFunc(func(ctx context.Context, job *river.Job[T]) error {
-		return fn(ctx, job.Args)
+		err := fn(ctx, job.Args)
+		var sn *flux.JobSnooze
+		if errors.As(err, &sn) {
+			return river.JobSnooze(sn.After)
+		}
+		return err
 	}))
+}
+
+// JobTimeout bounds one run of a job; its context is cancelled then.
+const JobTimeout = time.Minute
+
+// RescueAfter is how long a job may stay "running" before it is taken for
+// stuck (its process died) and run again: a job runs at most JobTimeout,
+// so a longer wait means its worker is gone.
+const RescueAfter = 2 * time.Minute
+
+// promptHook makes a job inserted for a later time available at once.
+// River's fetch takes only available jobs whose scheduled_at has come, so
+// such a job runs within the fetch poll interval of its time, instead of
+// waiting for the leader's periodic sweep (every 5 seconds) that turns
+// scheduled jobs into available ones. Escalation steps and reminders are
+// due at exact times; this is what makes them punctual.
+type promptHook struct{ river.HookDefaults }
+
+func (*promptHook) InsertBegin(_ context.Context, p *rivertype.JobInsertParams) error {
+	if p.State == rivertype.JobStateScheduled {
+		p.State = rivertype.JobStateAvailable
+	}
+	return nil
 }
 
 // Periodic is a job enqueued every Interval.
@@ -81,6 +111,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx], erro
 		PollOnly:          cfg.PollOnly,
 		// Job rows are small; keep finished ones a day for inspection.
 		CompletedJobRetentionPeriod: 24 * time.Hour,
+		JobTimeout:                  JobTimeout,
+		RescueStuckJobsAfter:        RescueAfter,
+		Hooks:                       []rivertype.Hook{&promptHook{}},
 	}
 	if rc.Logger == nil {
 		rc.Logger = slog.Default()

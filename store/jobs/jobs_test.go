@@ -236,3 +236,58 @@ var (
 	_ jobs.TxQueue[pgx.Tx]  = (*jobs.Queue[pgx.Tx])(nil)
 	_                       = postgres.Open
 )
+
+// TestRunAtAndSnooze proves, on both stores, that a job enqueued for a
+// later time does not run before it, and that a work function returning
+// flux.SnoozeJob runs again after the wait without using up its attempts.
+func TestRunAtAndSnooze(t *testing.T) {
+	t.Parallel()
+	eachStore(t, func(t *testing.T, kind string) {
+		type run struct {
+			note string
+			at   time.Time
+		}
+		runs := make(chan run, 10)
+		var snoozed atomic.Int32
+		ws := jobs.NewWorkers()
+		if err := jobs.Register(ws, func(ctx context.Context, a pingArgs) error {
+			runs <- run{a.Note, time.Now()}
+			if a.Note == "snooze" && snoozed.Add(1) == 1 {
+				return flux.SnoozeJob(time.Second)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		st, q := openQueue(t, kind, ws, nil)
+		ctx := context.Background()
+		startQueue(t, q)
+		runAt := time.Now().Add(1500 * time.Millisecond)
+		if _, err := st.Jobs().Enqueue(ctx, pingArgs{Note: "later"}, &flux.JobOptions{RunAt: runAt}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Jobs().Enqueue(ctx, pingArgs{Note: "snooze"}, &flux.JobOptions{MaxAttempts: 1}); err != nil {
+			t.Fatal(err)
+		}
+		var later, snoozes []time.Time
+		timeout := time.After(20 * time.Second)
+		for len(later) < 1 || len(snoozes) < 2 {
+			select {
+			case r := <-runs:
+				if r.note == "later" {
+					later = append(later, r.at)
+				} else {
+					snoozes = append(snoozes, r.at)
+				}
+			case <-timeout:
+				t.Fatalf("runs: later %v, snooze %v", later, snoozes)
+			}
+		}
+		if later[0].Before(runAt) {
+			t.Errorf("a job for %s ran at %s, before its time", runAt.Format(time.StampMilli), later[0].Format(time.StampMilli))
+		}
+		if d := snoozes[1].Sub(snoozes[0]); d < time.Second {
+			t.Errorf("a job snoozed for 1s ran again after %s", d)
+		}
+	})
+}
