@@ -44,6 +44,9 @@ const (
 	NotificationDelivered NotificationStatus = "delivered"
 	NotificationFailed    NotificationStatus = "failed"
 	NotificationRead      NotificationStatus = "read"
+	// NotificationCancelled is a send that was called off before it
+	// left: its escalation was acknowledged first.
+	NotificationCancelled NotificationStatus = "cancelled"
 )
 
 // Notification records one send on one channel and what came of it. It is the

@@ -243,8 +243,9 @@ type NotificationStore interface {
 
 // EscalationFilter narrows ListEscalations.
 type EscalationFilter struct {
-	Statuses []EscalationStatus
-	TaskID   string
+	Statuses       []EscalationStatus
+	TaskID         string
+	IdempotencyKey string
 }
 
 // EscalationStore keeps escalations with their steps.

@@ -137,6 +137,9 @@ func (d *db) ListEscalations(ctx context.Context, userID string, f flux.Escalati
 	if f.TaskID != "" {
 		cs = append(cs, "task_id = "+a.add(f.TaskID))
 	}
+	if f.IdempotencyKey != "" {
+		cs = append(cs, "idempotency_key = "+a.add(f.IdempotencyKey))
+	}
 	return escalationList.run(ctx, d.q, cs, a, p)
 }
 

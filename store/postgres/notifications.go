@@ -44,7 +44,7 @@ func validateNotification(n *flux.Notification, fs fieldErrs) error {
 		fs.add("channel", "must be push, whatsapp, call or log")
 	}
 	switch n.Status {
-	case flux.NotificationPending, flux.NotificationSent, flux.NotificationDelivered, flux.NotificationFailed, flux.NotificationRead:
+	case flux.NotificationPending, flux.NotificationSent, flux.NotificationDelivered, flux.NotificationFailed, flux.NotificationRead, flux.NotificationCancelled:
 	default:
 		fs.add("status", "unknown status %q", n.Status)
 	}

@@ -172,6 +172,9 @@ func (s *stores) ListEscalations(ctx context.Context, userID string, f flux.Esca
 	if f.TaskID != "" {
 		w.add("task_id = ?", f.TaskID)
 	}
+	if f.IdempotencyKey != "" {
+		w.add("idempotency_key = ?", f.IdempotencyKey)
+	}
 	if err := newestFirst(&w, p); err != nil {
 		return nil, "", err
 	}

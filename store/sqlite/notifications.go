@@ -52,7 +52,7 @@ func validChannel(c flux.Channel) bool {
 
 func validNotificationStatus(s flux.NotificationStatus) bool {
 	switch s {
-	case flux.NotificationPending, flux.NotificationSent, flux.NotificationDelivered, flux.NotificationFailed, flux.NotificationRead:
+	case flux.NotificationPending, flux.NotificationSent, flux.NotificationDelivered, flux.NotificationFailed, flux.NotificationRead, flux.NotificationCancelled:
 		return true
 	}
 	return false

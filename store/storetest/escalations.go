@@ -100,8 +100,13 @@ func testEscalations(t *testing.T, open Opener) {
 				} else if i%3 == 1 {
 					x.TaskID = t2.ID
 				}
+				if i%5 == 0 {
+					x.IdempotencyKey = fmt.Sprint("key-", i)
+				}
 			}))
-			e.escalation(other.ID, func(x *flux.Escalation) { x.Status, x.TaskID = statuses[i%4], theirTask.ID })
+			e.escalation(other.ID, func(x *flux.Escalation) {
+				x.Status, x.TaskID, x.IdempotencyKey = statuses[i%4], theirTask.ID, fmt.Sprint("key-", i)
+			})
 		}
 		cases := []struct {
 			name string
@@ -116,6 +121,8 @@ func testEscalations(t *testing.T, open Opener) {
 			{"a task", flux.EscalationFilter{TaskID: t1.ID}, func(x flux.Escalation) bool { return x.TaskID == t1.ID }},
 			{"another user's task", flux.EscalationFilter{TaskID: theirTask.ID}, func(flux.Escalation) bool { return false }},
 			{"a malformed task id", flux.EscalationFilter{TaskID: "t"}, func(flux.Escalation) bool { return false }},
+			{"an idempotency key", flux.EscalationFilter{IdempotencyKey: "key-5"}, func(x flux.Escalation) bool { return x.IdempotencyKey == "key-5" }},
+			{"an unknown key", flux.EscalationFilter{IdempotencyKey: "key-1"}, func(flux.Escalation) bool { return false }},
 			{"a task and a status", flux.EscalationFilter{TaskID: t2.ID, Statuses: []flux.EscalationStatus{flux.EscalationAcknowledged, flux.EscalationExhausted}},
 				func(x flux.Escalation) bool {
 					return x.TaskID == t2.ID && (x.Status == flux.EscalationAcknowledged || x.Status == flux.EscalationExhausted)

@@ -40,6 +40,15 @@ func testNotifications(t *testing.T, open Opener) {
 		wantEqual(t, "GetNotification", want, *mustGet[*flux.Notification](t, "GetNotification")(e.s.Notifications().GetNotification(e.ctx, u.ID, n.ID)))
 		wantGetNotFound(e, "GetNotification", e.s.Notifications().GetNotification, u.ID, other.ID, n.ID)
 
+		// Every status is stored.
+		for _, st := range []flux.NotificationStatus{flux.NotificationPending, flux.NotificationSent, flux.NotificationDelivered,
+			flux.NotificationFailed, flux.NotificationRead, flux.NotificationCancelled} {
+			x := newNotification(u.ID)
+			x.Status = st
+			must(t, e.s.Notifications().CreateNotification(e.ctx, &x), "CreateNotification with status "+string(st))
+			wantEqual(t, "GetNotification with status "+string(st), x, *mustGet[*flux.Notification](t, "GetNotification")(e.s.Notifications().GetNotification(e.ctx, u.ID, x.ID)))
+		}
+
 		// A log entry about nothing in particular.
 		bare := flux.Notification{UserID: u.ID, Channel: flux.ChannelLog, Status: flux.NotificationPending, Title: "t"}
 		must(t, e.s.Notifications().CreateNotification(e.ctx, &bare), "CreateNotification with few fields")

@@ -21,3 +21,8 @@ ALTER TABLE users
 -- across users.
 CREATE INDEX tasks_due ON tasks (scheduled_at, id)
     WHERE status IN ('pending', 'scheduled', 'drifted') AND trigger_type = 'time' AND scheduled_at IS NOT NULL;
+
+-- A send called off before it left (its escalation was acknowledged first).
+ALTER TABLE notifications DROP CONSTRAINT notifications_status_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_status_check
+    CHECK (status IN ('pending', 'sent', 'delivered', 'failed', 'read', 'cancelled'));
