@@ -17,9 +17,19 @@
 //	client := openai.NewClientWithConfig(cfg)
 //
 // The other fakes: [Deepgram] serves Deepgram's token grant
-// (POST /v1/auth/grant) for the voice package, and [Pinecone] runs
+// (POST /v1/auth/grant) for the voice package; [Pinecone] runs
 // Pinecone's gRPC data plane in process with its HTTP control plane, so that
-// go-pinecone and rag/pinecone are tested against the real protocol.
+// go-pinecone and rag/pinecone are tested against the real protocol; and
+// [Twilio] serves Twilio's Messages, Calls and Verify APIs for twilio-go
+// (notify/twilio with Config.APIBaseURL = [Twilio.URL]). Like Twilio, it
+// fetches a new call's TwiML from the server under test, signed, and
+// records what the call says; [Twilio.SendWhatsApp], [Twilio.PressDigits]
+// and [Twilio.StatusCallback] make Twilio's other webhook requests, and
+// [ParseTwiML] checks a TwiML answer strictly:
+//
+//	tw := fluxtest.NewTwilio(t)
+//	client, err := twilio.New(twilio.Config{AccountSID: tw.AccountSID(),
+//		AuthToken: tw.AuthToken(), APIBaseURL: tw.URL(), ...})
 //
 // Nothing in this package reaches the network beyond the loopback servers it
 // starts; every server is closed when the test ends.
