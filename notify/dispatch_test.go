@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -14,55 +13,10 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
 	"github.com/fluxlife/flux/notify"
+	"github.com/fluxlife/flux/notify/notifytest"
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/jobs/jobstest"
 )
-
-// stubChannel is a channel whose provider is scripted: each send takes the
-// next error from fails (nil: success), and records the messages sent.
-type stubChannel struct {
-	name string
-	mu   sync.Mutex
-	sent []notify.Message
-	errs []error
-	// block, when set, blocks each send until it is closed.
-	block chan struct{}
-}
-
-func (c *stubChannel) Name() string { return c.name }
-
-func (c *stubChannel) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
-	if c.block != nil {
-		select {
-		case <-c.block:
-		case <-ctx.Done():
-			return notify.Receipt{}, ctx.Err()
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.errs) > 0 {
-		err := c.errs[0]
-		c.errs = c.errs[1:]
-		if err != nil {
-			return notify.Receipt{}, err
-		}
-	}
-	c.sent = append(c.sent, m)
-	return notify.Receipt{Provider: "stub", ProviderID: fmt.Sprintf("stub-%s-%d", m.ID, len(c.sent)), Status: flux.NotificationSent}, nil
-}
-
-func (c *stubChannel) fail(errs ...error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.errs = append(c.errs, errs...)
-}
-
-func (c *stubChannel) messages() []notify.Message {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]notify.Message(nil), c.sent...)
-}
 
 // env is a store with a running job queue and a dispatcher over it.
 type env struct {
@@ -234,8 +188,8 @@ func TestBadRequests(t *testing.T) {
 func TestIdempotentPerChannel(t *testing.T) {
 	t.Parallel()
 	eachKind(t, func(t *testing.T, kind string) {
-		push := &stubChannel{name: "push"}
-		call := &stubChannel{name: "call"}
+		push := notifytest.NewRecorder("push")
+		call := notifytest.NewRecorder("call")
 		e := newEnv(t, kind, notify.Options{Channels: []notify.Channel{push, call}})
 		u := e.user("+14155550100")
 		req := notify.Request{UserID: u.ID, Channels: []flux.Channel{flux.ChannelPush, flux.ChannelCall}, Title: "Meds", Body: "8 pm", Key: "med:1"}
@@ -259,8 +213,8 @@ func TestIdempotentPerChannel(t *testing.T) {
 			}()
 		}
 		wg.Wait()
-		if len(push.messages()) != 1 || len(call.messages()) != 1 {
-			t.Fatalf("sent %d pushes and %d calls for one key, want 1 each", len(push.messages()), len(call.messages()))
+		if len(push.Messages()) != 1 || len(call.Messages()) != 1 {
+			t.Fatalf("sent %d pushes and %d calls for one key, want 1 each", len(push.Messages()), len(call.Messages()))
 		}
 		total := 0
 		for _, r := range repeated {
@@ -277,7 +231,7 @@ func TestIdempotentPerChannel(t *testing.T) {
 		if _, err := e.d.Send(e.ctx, req); err != nil {
 			t.Fatal(err)
 		}
-		if len(push.messages()) != 2 {
+		if len(push.Messages()) != 2 {
 			t.Errorf("a new key was not sent")
 		}
 	})
@@ -288,8 +242,8 @@ func TestIdempotentPerChannel(t *testing.T) {
 func TestTemporaryFailureRetried(t *testing.T) {
 	t.Parallel()
 	eachKind(t, func(t *testing.T, kind string) {
-		push := &stubChannel{name: "push"}
-		push.fail(notify.Temporary(errors.New("503 from the push service"), 0), notify.Temporary(errors.New("429"), 1200*time.Millisecond))
+		push := notifytest.NewRecorder("push")
+		push.Fail(notify.Temporary(errors.New("503 from the push service"), 0), notify.Temporary(errors.New("429"), 1200*time.Millisecond))
 		e := newEnv(t, kind, notify.Options{Channels: []notify.Channel{push}, RetryBase: time.Second})
 		u := e.user("")
 		dels, err := e.d.Send(e.ctx, notify.Request{UserID: u.ID, TaskID: "", Channels: []flux.Channel{flux.ChannelPush}, Title: "t", Body: "b"})
@@ -307,7 +261,7 @@ func TestTemporaryFailureRetried(t *testing.T) {
 		if got.Attempts != 3 || got.Error != "" || got.ExternalID == "" {
 			t.Errorf("after two retries: %+v", got)
 		}
-		ms := push.messages()
+		ms := push.Messages()
 		if len(ms) != 1 || ms[0].ID != n.ID {
 			t.Errorf("sent %+v, want one message with the entry's id", ms)
 		}
@@ -316,10 +270,10 @@ func TestTemporaryFailureRetried(t *testing.T) {
 
 func TestPermanentFailureAndGivingUp(t *testing.T) {
 	t.Parallel()
-	push := &stubChannel{name: "push"}
+	push := notifytest.NewRecorder("push")
 	e := newEnv(t, jobstest.SQLite, notify.Options{Channels: []notify.Channel{push}, RetryBase: time.Second, MaxAttempts: 2})
 	u := e.user("")
-	push.fail(notify.Permanent(errors.New("400 bad subscription")))
+	push.Fail(notify.Permanent(errors.New("400 bad subscription")))
 	dels, err := e.d.Send(e.ctx, notify.Request{UserID: u.ID, Channels: []flux.Channel{flux.ChannelPush}, Body: "b"})
 	if err != nil {
 		t.Fatal(err)
@@ -327,7 +281,7 @@ func TestPermanentFailureAndGivingUp(t *testing.T) {
 	if n := dels[0].Notification; n.Status != flux.NotificationFailed || !strings.Contains(n.Error, "400") {
 		t.Errorf("a permanent failure: %+v", n)
 	}
-	push.fail(notify.Temporary(errors.New("500 once"), 0), notify.Temporary(errors.New("500 twice"), 0))
+	push.Fail(notify.Temporary(errors.New("500 once"), 0), notify.Temporary(errors.New("500 twice"), 0))
 	dels, err = e.d.Send(e.ctx, notify.Request{UserID: u.ID, Channels: []flux.Channel{flux.ChannelPush}, Body: "c"})
 	if err != nil {
 		t.Fatal(err)
@@ -339,8 +293,8 @@ func TestPermanentFailureAndGivingUp(t *testing.T) {
 	if n := e.entry(u.ID, id); n.Attempts != 2 || !strings.Contains(n.Error, "twice") {
 		t.Errorf("gave up with %+v", n)
 	}
-	if len(push.messages()) != 0 {
-		t.Errorf("sent %d messages", len(push.messages()))
+	if len(push.Messages()) != 0 {
+		t.Errorf("sent %d messages", len(push.Messages()))
 	}
 }
 
@@ -351,7 +305,7 @@ func TestPermanentFailureAndGivingUp(t *testing.T) {
 func TestCrashBetweenSendAndRecord(t *testing.T) {
 	t.Parallel()
 	clock := fluxtest.NewClock(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
-	push := &stubChannel{name: "push"}
+	push := notifytest.NewRecorder("push")
 	e := newEnv(t, jobstest.SQLite, notify.Options{Channels: []notify.Channel{push}, Clock: clock, SendTimeout: 10 * time.Second})
 	u := e.user("")
 	ns, err := func() ([]flux.Notification, error) {
@@ -381,14 +335,14 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 	if !errors.As(err, &sn) || sn.After <= 0 || sn.After > 20*time.Second {
 		t.Fatalf("Deliver during a possible attempt = %v, want a snooze of at most 20s", err)
 	}
-	if len(push.messages()) != 1 {
+	if len(push.Messages()) != 1 {
 		t.Fatalf("sent again while the first attempt may still run")
 	}
 	clock.Advance(21 * time.Second)
 	if err := e.d.Deliver(e.ctx, notify.DeliverArgs{UserID: u.ID, NotificationID: id}); err != nil {
 		t.Fatal(err)
 	}
-	ms := push.messages()
+	ms := push.Messages()
 	if len(ms) != 2 || ms[1].ID != id {
 		t.Fatalf("after the window: %d sends, last id %q, want 2 with id %s", len(ms), ms[len(ms)-1].ID, id)
 	}
@@ -401,7 +355,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 			t.Errorf("Deliver(%+v) = %v", a, err)
 		}
 	}
-	if len(push.messages()) != 2 {
+	if len(push.Messages()) != 2 {
 		t.Errorf("a sent entry was sent again")
 	}
 }
@@ -411,7 +365,7 @@ func TestCrashBetweenSendAndRecord(t *testing.T) {
 func TestEnqueueFollowsTheTransaction(t *testing.T) {
 	t.Parallel()
 	eachKind(t, func(t *testing.T, kind string) {
-		push := &stubChannel{name: "push"}
+		push := notifytest.NewRecorder("push")
 		e := newEnv(t, kind, notify.Options{Channels: []notify.Channel{push}})
 		u := e.user("")
 		boom := errors.New("boom")
@@ -437,7 +391,7 @@ func TestEnqueueFollowsTheTransaction(t *testing.T) {
 		}
 		jobstest.WaitFor(t, 20*time.Second, "the committed entry to be sent", func() bool { return e.entry(u.ID, id).Status == flux.NotificationSent })
 		time.Sleep(300 * time.Millisecond)
-		ms := push.messages()
+		ms := push.Messages()
 		if len(ms) != 1 || ms[0].Body != "committed" || ms[0].EscalationID == "" {
 			t.Errorf("sent %+v, want only the committed message", ms)
 		}
@@ -451,7 +405,7 @@ func TestEnqueueFollowsTheTransaction(t *testing.T) {
 // after a store round trip (the retry path rebuilds it from the log).
 func TestMessageCarriesTheRequest(t *testing.T) {
 	t.Parallel()
-	wa := &stubChannel{name: "whatsapp"}
+	wa := notifytest.NewRecorder("whatsapp")
 	e := newEnv(t, jobstest.SQLite, notify.Options{Channels: []notify.Channel{wa}, AppURL: "https://app.example/"})
 	u := e.user("+4915112345678")
 	inbound := time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC)
@@ -467,7 +421,7 @@ func TestMessageCarriesTheRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ms := wa.messages()
+	ms := wa.Messages()
 	if len(ms) != 1 {
 		t.Fatalf("sent %d", len(ms))
 	}
