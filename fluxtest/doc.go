@@ -19,7 +19,21 @@
 // The other fakes: [Deepgram] serves Deepgram's token grant
 // (POST /v1/auth/grant) for the voice package; [Pinecone] runs
 // Pinecone's gRPC data plane in process with its HTTP control plane, so that
-// go-pinecone and rag/pinecone are tested against the real protocol; and
+// go-pinecone and rag/pinecone are tested against the real protocol.
+//
+// [PushService] is a Web Push service that webpush-go (and notify/webpush)
+// posts to. It issues browser-like subscriptions ([PushService.Subscribe]),
+// verifies each request's VAPID JWT, headers and size as a push service
+// does, decrypts the message (RFC 8291), records it, and plays scripted
+// answers (404, 410, 429 with Retry-After, 5xx, a hang):
+//
+//	push := fluxtest.NewPushService(t)
+//	device := push.Subscribe()
+//	err := subs.SavePushSubscription(ctx, device.Subscription(userID, "laptop"))
+//	// ... send with a channel whose HTTP client is push.HTTPClient() and
+//	// whose allowed hosts include push.Host() ...
+//	msgs := push.Messages() // decrypted payloads, TTL, Urgency, Topic, VAPID claims
+//
 // [Twilio] serves Twilio's Messages, Calls and Verify APIs for twilio-go
 // (notify/twilio with Config.APIBaseURL = [Twilio.URL]). Like Twilio, it
 // fetches a new call's TwiML from the server under test, signed, and
