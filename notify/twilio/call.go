@@ -43,30 +43,36 @@ func NewCall(c *Client) (*Call, error) {
 // Name returns "call".
 func (ch *Call) Name() string { return string(flux.ChannelCall) }
 
-// TwiMLURL returns the URL Twilio fetches the TwiML of the call for
-// notification id from: WebhookBaseURL + CallTwiMLPath +
-// "?notification_id=" + id.
-func (ch *Call) TwiMLURL(id string) string {
-	return ch.c.webhook + CallTwiMLPath + "?notification_id=" + url.QueryEscape(id)
+// Ref is the query that names a call's notification in its URLs:
+// "notification_id=<id>&user_id=<user>". Twilio signs the URLs it calls,
+// so a webhook whose signature holds can trust it.
+func Ref(userID, notificationID string) string {
+	return url.Values{"notification_id": {notificationID}, "user_id": {userID}}.Encode()
 }
 
-// StatusURL returns the status callback URL of the call for notification
-// id: WebhookBaseURL + CallStatusPath + "?notification_id=" + id.
-func (ch *Call) StatusURL(id string) string {
-	return ch.c.webhook + CallStatusPath + "?notification_id=" + url.QueryEscape(id)
+// TwiMLURL returns the URL Twilio fetches the TwiML of the call for a
+// user's notification from: WebhookBaseURL + CallTwiMLPath + "?" + Ref.
+func (ch *Call) TwiMLURL(userID, id string) string {
+	return ch.c.webhook + CallTwiMLPath + "?" + Ref(userID, id)
 }
 
-// GatherURL returns the URL a call's Gather posts the digit to for
-// notification id: WebhookBaseURL + CallGatherPath +
-// "?notification_id=" + id. fluxd puts it in CallScript.GatherAction.
-func (ch *Call) GatherURL(id string) string {
-	return ch.c.webhook + CallGatherPath + "?notification_id=" + url.QueryEscape(id)
+// StatusURL returns the status callback URL of the call for a user's
+// notification: WebhookBaseURL + CallStatusPath + "?" + Ref.
+func (ch *Call) StatusURL(userID, id string) string {
+	return ch.c.webhook + CallStatusPath + "?" + Ref(userID, id)
+}
+
+// GatherURL returns the URL a call's Gather posts the digit to for a
+// user's notification: WebhookBaseURL + CallGatherPath + "?" + Ref.
+// fluxd puts it in CallScript.GatherAction.
+func (ch *Call) GatherURL(userID, id string) string {
+	return ch.c.webhook + CallGatherPath + "?" + Ref(userID, id)
 }
 
 // Send places a call to m.To (an E.164 number, else a permanent error
 // wrapping notify.ErrNoRecipient) from Config.PhoneNumber. Twilio fetches
-// the call's TwiML with a POST to TwiMLURL(m.ID) and reports the
-// CallStatusEvents to StatusURL(m.ID). The receipt's ProviderID is the
+// the call's TwiML with a POST to TwiMLURL(m.UserID, m.ID) and reports the
+// CallStatusEvents to StatusURL(m.UserID, m.ID). The receipt's ProviderID is the
 // CallSid; the receipt says "sent" (the call was placed, not answered).
 func (ch *Call) Send(ctx context.Context, m notify.Message) (notify.Receipt, error) {
 	c := ch.c
@@ -79,9 +85,9 @@ func (ch *Call) Send(ctx context.Context, m notify.Message) (notify.Receipt, err
 	params := &api.CreateCallParams{}
 	params.SetTo(m.To)
 	params.SetFrom(c.cfg.PhoneNumber)
-	params.SetUrl(ch.TwiMLURL(m.ID))
+	params.SetUrl(ch.TwiMLURL(m.UserID, m.ID))
 	params.SetMethod(http.MethodPost)
-	params.SetStatusCallback(ch.StatusURL(m.ID))
+	params.SetStatusCallback(ch.StatusURL(m.UserID, m.ID))
 	params.SetStatusCallbackEvent(CallStatusEvents)
 	params.SetStatusCallbackMethod(http.MethodPost)
 	if err := ctx.Err(); err != nil {

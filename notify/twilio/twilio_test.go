@@ -81,7 +81,7 @@ func newApp(t *testing.T, fake *fluxtest.Twilio) *app {
 		}
 		w.Header().Set("Content-Type", "application/xml")
 		_, _ = w.Write(twilio.CallTwiML(twilio.CallScript{Title: m.Title, Body: m.Body,
-			GatherAction: a.srv.URL + twilio.CallGatherPath + "?notification_id=" + url.QueryEscape(id)}))
+			GatherAction: a.srv.URL + twilio.CallGatherPath + "?" + twilio.Ref(r.URL.Query().Get("user_id"), id)}))
 	})
 	mux.HandleFunc("POST "+twilio.CallGatherPath, func(w http.ResponseWriter, r *http.Request) {
 		if !a.valid(w, r) {
@@ -425,12 +425,12 @@ func TestCallTwiMLWithHostileTitle(t *testing.T) {
 	base := e.app.srv.URL
 	want := fluxtest.TwilioCall{
 		SID: r.ProviderID, AccountSID: e.fake.AccountSID(), To: recipient, From: callerID,
-		URL: base + "/notifications/call/twiml?notification_id=" + url.QueryEscape(m.ID), Method: "POST",
-		StatusCallback:       base + "/notifications/call/status?notification_id=" + url.QueryEscape(m.ID),
+		URL: base + "/notifications/call/twiml?" + twilio.Ref(m.UserID, m.ID), Method: "POST",
+		StatusCallback:       base + "/notifications/call/status?" + twilio.Ref(m.UserID, m.ID),
 		StatusCallbackMethod: "POST", StatusCallbackEvents: []string{"answered", "completed"},
 		Status: "queued", IdempotencyToken: m.ID, Fetched: true, FetchStatus: 200, TwiML: c.TwiML,
 		Says:         []string{"Hi! This is Flux. Your task " + title + " is due. Press 1 if it is done, 2 to reschedule, or 3 if you missed it.", twilio.NoInputText},
-		GatherAction: base + "/notifications/call/gather?notification_id=" + url.QueryEscape(m.ID), GatherMethod: "POST",
+		GatherAction: base + "/notifications/call/gather?" + twilio.Ref(m.UserID, m.ID), GatherMethod: "POST",
 	}
 	if diff := cmp.Diff(want, c, cmpIgnoreTimes()); diff != "" {
 		t.Errorf("call (-want +got):\n%s", diff)
