@@ -261,3 +261,100 @@ func eachPage(ctx context.Context, st flux.Store, from, to time.Time, f func([]f
 		p.Cursor = next
 	}
 }
+
+// Tracked is one task the notifier follows for a user, as the original
+// notifier's status reported it.
+type Tracked struct {
+	Task *flux.Task
+	// Escalation is the task's newest ladder; nil before its reminder.
+	Escalation *flux.Escalation
+}
+
+// StatusReport is what the notifier follows for one user.
+type StatusReport struct {
+	// Due are the open tasks whose reminder time has come or comes
+	// within the lead time, and that are not past their grace.
+	Due []Tracked
+	// Escalating are the ladders still climbing.
+	Escalating []flux.Escalation
+	// Missed are the tasks missed in the last day.
+	Missed []flux.Task
+}
+
+// Status reports the user's due, escalating and missed tasks.
+func (n *Notifier) Status(ctx context.Context, u *flux.User) (*StatusReport, error) {
+	now := n.clock.Now()
+	out := &StatusReport{}
+	from, to := now.Add(-n.grace), now.Add(n.lead)
+	ts, _, err := n.store.Tasks().ListTasks(ctx, u.ID, flux.TaskFilter{From: &from, To: &to,
+		Statuses: []flux.TaskStatus{flux.TaskPending, flux.TaskScheduled, flux.TaskDrifted}}, flux.Page{Limit: flux.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	for i := range ts {
+		if ts[i].TriggerType != flux.TriggerTime {
+			continue
+		}
+		tr := Tracked{Task: &ts[i]}
+		escs, _, err := n.store.Escalations().ListEscalations(ctx, u.ID, flux.EscalationFilter{TaskID: ts[i].ID}, flux.Page{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		if len(escs) > 0 {
+			tr.Escalation = &escs[0]
+		}
+		out.Due = append(out.Due, tr)
+	}
+	out.Escalating, _, err = n.store.Escalations().ListEscalations(ctx, u.ID, flux.EscalationFilter{
+		Statuses: []flux.EscalationStatus{flux.EscalationRunning}}, flux.Page{Limit: flux.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	since := now.Add(-24 * time.Hour)
+	out.Missed, _, err = n.store.Tasks().ListTasks(ctx, u.ID, flux.TaskFilter{From: &since, To: &now,
+		Statuses: []flux.TaskStatus{flux.TaskMissed}}, flux.Page{Limit: flux.MaxPageLimit})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// FireLocation starts the reminder ladder of each of the user's open
+// location-triggered tasks that has none running (the person left home, or
+// came near a store), and returns how many it started.
+func (n *Notifier) FireLocation(ctx context.Context, u *flux.User) (int, error) {
+	started := 0
+	p := flux.Page{Limit: flux.MaxPageLimit}
+	for {
+		ts, next, err := n.store.Tasks().ListTasks(ctx, u.ID, flux.TaskFilter{
+			Statuses: []flux.TaskStatus{flux.TaskPending, flux.TaskScheduled, flux.TaskDrifted}}, p)
+		if err != nil {
+			return started, err
+		}
+		for _, t := range ts {
+			if t.TriggerType != flux.TriggerLocation {
+				continue
+			}
+			running, _, err := n.store.Escalations().ListEscalations(ctx, u.ID, flux.EscalationFilter{
+				TaskID: t.ID, Statuses: []flux.EscalationStatus{flux.EscalationRunning}}, flux.Page{Limit: 1})
+			if err != nil {
+				return started, err
+			}
+			if len(running) > 0 {
+				continue
+			}
+			msg := "You're out: " + t.LocationTrigger
+			if t.LocationTrigger == "" {
+				msg = "You're out!"
+			}
+			if _, _, err := n.esc.Start(ctx, Request{UserID: u.ID, TaskID: t.ID, Title: t.Title, Message: msg, Priority: t.Priority}); err != nil {
+				return started, err
+			}
+			started++
+		}
+		if next == "" {
+			return started, nil
+		}
+		p.Cursor = next
+	}
+}

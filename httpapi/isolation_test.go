@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/google/go-cmp/cmp"
 )
@@ -47,7 +48,36 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		} else {
 			r.json(t, &conv)
 		}
-		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID}
+		// A WhatsApp message and an escalation of Alice's.
+		if r := e.do("PATCH", "/api/v1/account/me", alice, `{"phone_number": "+4915112345678"}`); r.Code != 200 {
+			t.Fatalf("set phone = %d %s", r.Code, r.Body)
+		}
+		var wa whatsAppSent
+		if r := e.do("POST", "/notifications/whatsapp", alice, `{"task_id": "`+task.ID+`", "task_title": "Call the bank", "recipient_number": "+4915112345678"}`); r.Code != 200 {
+			t.Fatalf("whatsapp = %d %s", r.Code, r.Body)
+		} else {
+			r.json(t, &wa)
+		}
+		var esc demoCreated
+		if r := e.do("POST", "/api/escalation-demo/trigger", alice, `{"title": "Call the bank", "message": "before noon", "speed": "10x"}`); r.Code != 201 {
+			t.Fatalf("trigger = %d %s", r.Code, r.Body)
+		} else {
+			r.json(t, &esc)
+		}
+		if r := e.do("POST", "/api/escalation-demo/escalations/"+esc.Escalation.ID+"/cancel", alice, nil); r.Code != 200 {
+			t.Fatalf("cancel = %d %s", r.Code, r.Body)
+		}
+		waitFor(t, "Alice's sends to settle", func() bool {
+			ns, _, err := e.store.Notifications().ListNotifications(context.Background(), a.ID, flux.NotificationFilter{}, flux.Page{})
+			for _, n := range ns {
+				if n.Status == flux.NotificationPending {
+					return false
+				}
+			}
+			return err == nil
+		})
+		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID,
+			esc.Escalation.ID, *wa.Data.MessageSID, wa.Data.NotificationID}
 
 		before, err := e.store.Users().ExportUser(context.Background(), a.ID)
 		if err != nil {
@@ -55,24 +85,28 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		}
 
 		bodies := map[string]string{
-			"PATCH /api/v1/goals/{id}/modify":          `{"message": "make it harder"}`,
-			"POST /api/v1/goals/{id}/replan":           `{"feedback": "mornings only"}`,
-			"PATCH /api/v1/tasks/{id}":                 `{"title": "taken over"}`,
-			"POST /api/v1/tasks/{id}/reschedule":       `{"message": "tomorrow evening"}`,
-			"POST /goals/{conversation_id}/respond":    `{"message": "yes, looks good"}`,
-			"PATCH /api/v1/tasks/{id}/complete":        ``,
-			"PATCH /api/v1/tasks/{id}/missed":          ``,
-			"PATCH /api/v1/goals/{id}/abandon":         ``,
-			"DELETE /api/v1/goals/{id}":                ``,
-			"DELETE /api/v1/tasks/{id}":                ``,
-			"DELETE /api/v1/calendar/events/{id}":      ``,
-			"GET /api/v1/goals/{id}":                   ``,
-			"GET /api/v1/goals/{id}/tasks":             ``,
-			"GET /api/v1/tasks/{id}":                   ``,
-			"GET /api/v1/calendar/events/{id}":         ``,
-			"GET /goals/{conversation_id}":             ``,
-			"GET /api/v1/voice/sessions/{id}/messages": ``,
-			"DELETE /api/v1/voice/session/{id}":        ``,
+			"PATCH /api/v1/goals/{id}/modify":                        `{"message": "make it harder"}`,
+			"POST /api/v1/goals/{id}/replan":                         `{"feedback": "mornings only"}`,
+			"PATCH /api/v1/tasks/{id}":                               `{"title": "taken over"}`,
+			"POST /api/v1/tasks/{id}/reschedule":                     `{"message": "tomorrow evening"}`,
+			"POST /goals/{conversation_id}/respond":                  `{"message": "yes, looks good"}`,
+			"PATCH /api/v1/tasks/{id}/complete":                      ``,
+			"PATCH /api/v1/tasks/{id}/missed":                        ``,
+			"PATCH /api/v1/goals/{id}/abandon":                       ``,
+			"DELETE /api/v1/goals/{id}":                              ``,
+			"DELETE /api/v1/tasks/{id}":                              ``,
+			"DELETE /api/v1/calendar/events/{id}":                    ``,
+			"GET /api/v1/goals/{id}":                                 ``,
+			"GET /api/v1/goals/{id}/tasks":                           ``,
+			"GET /api/v1/tasks/{id}":                                 ``,
+			"GET /api/v1/calendar/events/{id}":                       ``,
+			"GET /goals/{conversation_id}":                           ``,
+			"GET /api/v1/voice/sessions/{id}/messages":               ``,
+			"DELETE /api/v1/voice/session/{id}":                      ``,
+			"GET /notifications/whatsapp/status/{message_sid}":       ``,
+			"GET /api/escalation-demo/escalations/{id}":              ``,
+			"POST /api/escalation-demo/escalations/{id}/acknowledge": ``,
+			"POST /api/escalation-demo/escalations/{id}/cancel":      ``,
 		}
 		tried := 0
 		for _, rt := range e.srv.Routes() {
@@ -112,6 +146,13 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			{"POST", "/scheduler/apply", `{"event_id": "` + task.ID + `", "action": "reschedule", "new_start": "2030-01-08T10:00:00Z", "new_end": "2030-01-08T10:20:00Z"}`},
 			{"POST", "/api/v1/tasks", `{"title": "x", "goal_id": "` + g.ID + `"}`},
 			{"POST", "/api/v1/schedule", `{"from": "2030-01-01T00:00:00Z", "to": "2030-01-08T00:00:00Z", "task_ids": ["` + task.ID + `"]}`},
+			{"POST", "/api/tasks/complete", `{"task_id": "` + task.ID + `"}`},
+			{"POST", "/api/tasks/missed", `{"task_id": "` + task.ID + `", "user_id": "` + a.ID + `"}`},
+			{"POST", "/api/escalation-demo/trigger", `{"title": "x", "message": "y", "task_id": "` + task.ID + `"}`},
+			{"POST", "/api/v1/notifications/priority/send", `{"message": "y", "task_id": "` + task.ID + `"}`},
+			{"POST", "/notifications/push", `{"notification": {"title": "x", "body": "y", "task_id": "` + task.ID + `"}}`},
+			{"POST", "/notifications/whatsapp", `{"task_id": "x", "task_title": "y", "recipient_number": "+4915112345678"}`},
+			{"POST", "/notifications/call", `{"task_title": "y", "phone_number": "+4915112345678"}`},
 		} {
 			r := e.do(c.method, c.path, bob, c.body)
 			tried++
@@ -120,7 +161,9 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			}
 		}
 		// Bob's own lists hold nothing of Alice's.
-		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export"} {
+		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export",
+			"/api/v1/notifications", "/api/v1/notifications?escalation_id=" + esc.Escalation.ID, "/api/escalation-demo/escalations", "/api/status",
+			"/api/escalation-demo/escalations?user_id=" + a.ID, "/api/status?user_id=" + a.ID, "/api/v1/escalation/policies"} {
 			r := e.do("GET", p, bob, nil)
 			if r.Code != 200 || strings.Contains(string(r.Body), a.ID) || strings.Contains(string(r.Body), "Call the bank") {
 				t.Errorf("bob GET %s = %d %s", p, r.Code, r.Body)

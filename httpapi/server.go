@@ -70,6 +70,10 @@ type Config struct {
 	// key); nil makes every voice route answer 503 "voice is not
 	// configured".
 	Voice voice.Session
+	// Notify wires the notification, escalation and notifier routes; nil
+	// makes them answer 503 "notifications are not configured" (the
+	// priority model's read-only routes still answer).
+	Notify *Notify
 }
 
 // Server serves the Flux HTTP API.
@@ -87,6 +91,7 @@ type Server struct {
 	sched   *scheduler.Service
 	demoID  string
 	voice   voice.Session
+	notify  *Notify
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -122,6 +127,7 @@ func New(cfg Config) *Server {
 		s.goals = planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 	}
 	s.voice = cfg.Voice
+	s.notify = cfg.Notify
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
 	if origins == nil {
@@ -204,7 +210,11 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request) error
 // the acting user in the context (see caller).
 func (s *Server) handle(rt Route, h handlerFunc) {
 	s.routes = append(s.routes, rt)
-	s.mux.Handle(rt.Method+" "+rt.Path, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	pattern := rt.Path
+	if strings.HasSuffix(pattern, "/") && pattern != "/" {
+		pattern += "{$}" // the path itself, not the subtree below it
+	}
+	s.mux.Handle(rt.Method+" "+pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !rt.Public {
 			var err error
 			if rt.DemoUser && s.demoID != "" && r.Header.Get("Authorization") == "" {
@@ -232,6 +242,11 @@ func (s *Server) registerRoutes() {
 	s.calendarRoutes()
 	s.schedulerRoutes()
 	s.voiceRoutes()
+	s.priorityRoutes()
+	s.notificationLogRoutes()
+	s.pushRoutes()
+	s.twilioRoutes()
+	s.escalationRoutes()
 }
 
 func contains(xs []string, x string) bool {
