@@ -51,10 +51,23 @@ func env(m map[string]string) func(string) string {
 
 func start(t *testing.T, vars map[string]string) *fluxd {
 	t.Helper()
+	return startOn(t, vars, listen(t))
+}
+
+// listen returns a listener on a free loopback port.
+func listen(t *testing.T) net.Listener {
+	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return ln
+}
+
+// startOn starts fluxd on ln (made beforehand when the configuration needs
+// the server's own URL).
+func startOn(t *testing.T, vars map[string]string, ln net.Listener) *fluxd {
+	t.Helper()
 	cfg, err := loadConfig(newFlagSet(), nil, env(vars))
 	if err != nil {
 		t.Fatal(err)

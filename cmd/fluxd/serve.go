@@ -124,20 +124,34 @@ func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Work
 func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) error {
 	log := cfg.logger(logOut)
 	clock := flux.SystemClock{}
-	b, err := openBackend(ctx, cfg, clock, log, workersFor(clock, log))
+	var nm *notifications
+	b, err := openBackend(ctx, cfg, clock, log, func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
+		ws, periodic, err := workersFor(clock, log)(st)
+		if err != nil {
+			return nil, nil, err
+		}
+		if nm, err = openNotifications(ctx, cfg, st, clock, log); err != nil {
+			return nil, nil, err
+		}
+		more, err := nm.register(ws)
+		return ws, append(periodic, more...), err
+	})
 	if err != nil {
 		return err
 	}
 	defer b.store.Close()
+	// Every service that writes tasks writes them through the notifier's
+	// watch, so reminders follow the tasks.
+	store := nm.store
 
 	authn, err := auth.New(ctx, auth.Config{
-		Store: b.store, SupabaseURL: cfg.SupabaseURL, SupabaseJWTSecret: cfg.SupabaseJWTSecret,
+		Store: store, SupabaseURL: cfg.SupabaseURL, SupabaseJWTSecret: cfg.SupabaseJWTSecret,
 		AdminToken: cfg.AdminToken, Clock: clock, Logger: log.With("component", "auth"),
 	})
 	if err != nil {
 		return err
 	}
-	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log)
+	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, store, clock, log)
 	if err != nil {
 		return err
 	}
@@ -151,7 +165,8 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		}
 		return err
 	}
-	sched := scheduler.NewService(b.store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
+	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
+	nm.tasks.s = sched
 	if cfg.DemoUserID != "" {
 		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user_id", cfg.DemoUserID)
 	}
@@ -159,17 +174,18 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	pc.Clock, pc.Logger = clock, log.With("component", "planner")
 	pc.Retriever = plannerRetriever(lib)
 	pl := planner.New(pc)
-	goals := planner.NewService(b.store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
-	vs, voiceCap, err := openVoice(cfg, b.store, goals, sched, clock, log)
+	goals := planner.NewService(store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
+	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log)
 	if err != nil {
 		return err
 	}
 	srv := httpapi.New(httpapi.Config{
-		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
+		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUserID: cfg.DemoUserID,
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
 		RAG:         lib,
 		Voice:       vs,
+		Notify:      nm.api,
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
@@ -182,7 +198,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}) {
+	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}), nm.caps...) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
