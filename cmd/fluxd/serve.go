@@ -76,7 +76,10 @@ func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.L
 		_ = st.Close()
 		return nil, err
 	}
-	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs")}
+	// Jobs due at a time (reminders, escalation steps) run within a poll
+	// interval of it; a quarter second keeps them punctual for one cheap
+	// query a poll.
+	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond}
 	b := &backend{store: st, desc: desc}
 	switch s := st.(type) {
 	case *postgres.Store:
