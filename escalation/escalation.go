@@ -31,10 +31,12 @@ import (
 	"github.com/fluxlife/flux/notify"
 )
 
-// Sender records a notification inside a transaction and enqueues its
-// send; *notify.Dispatcher is one.
+// Sender records a notification inside a transaction (with a job that
+// sends it later should nobody send it sooner) and sends recorded ones;
+// *notify.Dispatcher is one.
 type Sender interface {
-	Enqueue(ctx context.Context, tx flux.Stores, req notify.Request) ([]flux.Notification, error)
+	Record(ctx context.Context, tx flux.Stores, req notify.Request) ([]flux.Notification, error)
+	SendRecorded(ctx context.Context, n flux.Notification) (notify.Delivery, error)
 }
 
 // Options tune a Service. A nil *Options means the defaults.
@@ -253,7 +255,10 @@ func (e early) Error() string { return "escalation: step ran early by " + e.wait
 // conditions say so; otherwise it sends nothing. A job that runs before
 // the step's time (by the Clock) waits until then.
 func (s *Service) Step(ctx context.Context, a StepArgs) error {
-	var wait time.Duration
+	var (
+		wait time.Duration
+		sent []flux.Notification
+	)
 	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
 		u, err := tx.Users().GetUser(ctx, a.UserID)
 		if err != nil {
@@ -306,7 +311,7 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 			return nil
 		}
 		st := esc.Steps[a.Step]
-		ns, err := s.send.Enqueue(ctx, tx, notify.Request{
+		ns, err := s.send.Record(ctx, tx, notify.Request{
 			UserID: u.ID, TaskID: esc.TaskID, EscalationID: esc.ID, Priority: esc.Priority,
 			Channels: []flux.Channel{st.Channel}, Title: esc.Title, Body: esc.Message,
 			Key: fmt.Sprintf("escalation:%s:%d", esc.ID, a.Step),
@@ -318,6 +323,7 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 			e.Steps[a.Step].NotificationID = ns[0].ID
 			return nil
 		})
+		sent = ns
 		return err
 	})
 	switch {
@@ -327,6 +333,13 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 		return err
 	case wait > 0:
 		return flux.SnoozeJob(wait)
+	}
+	// The step and its send's intent are committed: send it now. Should
+	// this process die first, the dispatcher's job sends it later.
+	for _, n := range sent {
+		if _, err := s.send.SendRecorded(ctx, n); err != nil {
+			s.log.WarnContext(ctx, "escalation step recorded but not sent now; its job will send it", "escalation_id", a.EscalationID, "step", a.Step, "error", err)
+		}
 	}
 	return nil
 }

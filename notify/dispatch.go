@@ -202,10 +202,25 @@ func (d *Dispatcher) Send(ctx context.Context, req Request) ([]Delivery, error) 
 
 // Enqueue records req on each of its channels inside tx and enqueues the
 // job that sends each, so the entries and their sends commit together with
-// the caller's other changes (an escalation step). It returns the entries.
-// A repeated idempotency key returns the entry recorded first, with
-// nothing enqueued again.
+// the caller's other changes. It returns the entries. A repeated
+// idempotency key returns the entry recorded first, with nothing enqueued
+// again.
 func (d *Dispatcher) Enqueue(ctx context.Context, tx flux.Stores, req Request) ([]flux.Notification, error) {
+	return d.recordAll(ctx, tx, req, time.Time{})
+}
+
+// Record records req on each of its channels inside tx, for the caller to
+// send with SendRecorded once tx has committed (an escalation step). Each
+// entry also gets a job that sends it later, twice SendTimeout from now,
+// should the caller's process die before it sends: at least once, and the
+// entry's claim makes it at most once.
+func (d *Dispatcher) Record(ctx context.Context, tx flux.Stores, req Request) ([]flux.Notification, error) {
+	return d.recordAll(ctx, tx, req, d.clock.Now().Add(2*d.timeout))
+}
+
+// recordAll records req on each channel with a deliver job at runAt (zero:
+// now).
+func (d *Dispatcher) recordAll(ctx context.Context, tx flux.Stores, req Request, runAt time.Time) ([]flux.Notification, error) {
 	if err := d.check(req); err != nil {
 		return nil, err
 	}
@@ -220,13 +235,36 @@ func (d *Dispatcher) Enqueue(ctx context.Context, tx flux.Stores, req Request) (
 			return out, err
 		}
 		if fresh && n.Status == flux.NotificationPending {
-			if _, err := tx.Jobs().Enqueue(ctx, DeliverArgs{UserID: n.UserID, NotificationID: n.ID}, nil); err != nil {
+			if _, err := tx.Jobs().Enqueue(ctx, DeliverArgs{UserID: n.UserID, NotificationID: n.ID}, &flux.JobOptions{RunAt: runAt}); err != nil {
 				return out, err
 			}
 		}
 		out = append(out, *n)
 	}
 	return out, nil
+}
+
+// SendRecorded sends an entry recorded by Record (or Enqueue) now, unless
+// it was sent already or an attempt is under way; a temporary failure
+// schedules its retry. The error is the store's; the send's own outcome is
+// in the Delivery.
+func (d *Dispatcher) SendRecorded(ctx context.Context, n flux.Notification) (Delivery, error) {
+	if n.Status != flux.NotificationPending {
+		return Delivery{Channel: n.Channel, Notification: n, Repeated: true}, nil
+	}
+	o, err := d.attempt(ctx, n.UserID, n.ID)
+	if err != nil {
+		return Delivery{}, err
+	}
+	if o.retryIn > 0 && o.err != nil {
+		// The safety-net job may run later than the backoff asks: a retry
+		// job at the backoff's time.
+		if _, err := d.store.Jobs().Enqueue(ctx, DeliverArgs{UserID: n.UserID, NotificationID: n.ID},
+			&flux.JobOptions{RunAt: d.clock.Now().Add(o.retryIn)}); err != nil {
+			d.log.ErrorContext(ctx, "cannot schedule the retry of a notification; the safety-net job will", "notification_id", n.ID, "error", err)
+		}
+	}
+	return Delivery{Channel: n.Channel, Notification: *o.n, Receipt: o.r, Err: o.err}, nil
 }
 
 func (d *Dispatcher) check(req Request) error {
@@ -293,19 +331,7 @@ func (d *Dispatcher) sendOne(ctx context.Context, u *flux.User, req Request, ch 
 	if n.Status != flux.NotificationPending {
 		return Delivery{Channel: ch, Notification: *n, Err: errors.New(n.Error)}, nil
 	}
-	o, err := d.attempt(ctx, n.UserID, n.ID)
-	if err != nil {
-		return Delivery{}, err
-	}
-	if o.retryIn > 0 {
-		// The safety-net job runs later than the backoff asks: a retry job
-		// at the backoff's time.
-		if _, err := d.store.Jobs().Enqueue(ctx, DeliverArgs{UserID: n.UserID, NotificationID: n.ID},
-			&flux.JobOptions{RunAt: d.clock.Now().Add(o.retryIn)}); err != nil {
-			d.log.ErrorContext(ctx, "cannot schedule the retry of a notification; the safety-net job will", "notification_id", n.ID, "error", err)
-		}
-	}
-	return Delivery{Channel: ch, Notification: *o.n, Receipt: o.r, Err: o.err}, nil
+	return d.SendRecorded(ctx, *n)
 }
 
 // record creates the log entry of req on ch (or returns the one its key

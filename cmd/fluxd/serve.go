@@ -30,6 +30,15 @@ import (
 // shutdownGrace is how long in-flight requests and jobs get to finish.
 const shutdownGrace = 10 * time.Second
 
+// jobWorkers is how many jobs fluxd works at once, and poolConns the
+// PostgreSQL connections it opens (unless DATABASE_URL's pool_max_conns
+// says otherwise): enough for the workers and the HTTP requests beside
+// them. Sends wait on providers, not on the CPU.
+const (
+	jobWorkers = 16
+	poolConns  = 20
+)
+
 // queue is the job queue as fluxd drives it.
 type queue interface {
 	Start(ctx context.Context) error
@@ -48,7 +57,11 @@ type backend struct {
 // set, else SQLite in the data directory), applying migrations.
 func openStore(ctx context.Context, cfg *config, clock flux.Clock) (flux.Store, string, error) {
 	if cfg.DatabaseURL != "" {
-		st, err := postgres.Open(ctx, cfg.DatabaseURL, &postgres.Options{Clock: clock})
+		opts := &postgres.Options{Clock: clock}
+		if !strings.Contains(cfg.DatabaseURL, "pool_max_conns") {
+			opts.MaxConns = poolConns
+		}
+		st, err := postgres.Open(ctx, cfg.DatabaseURL, opts)
 		if err != nil {
 			return nil, "", fmt.Errorf("open postgres: %w", err)
 		}
@@ -79,7 +92,8 @@ func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.L
 	// Jobs due at a time (reminders, escalation steps) run within a poll
 	// interval of it; a quarter second keeps them punctual for one cheap
 	// query a poll.
-	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond}
+	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond,
+		MaxWorkers: jobWorkers}
 	b := &backend{store: st, desc: desc}
 	switch s := st.(type) {
 	case *postgres.Store:
