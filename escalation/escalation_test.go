@@ -22,7 +22,7 @@ import (
 // with recording channels, the escalation service, the scheduler and the
 // notifier watching the store.
 type env struct {
-	t     *testing.T
+	t     testing.TB
 	ctx   context.Context
 	raw   flux.Store // the store itself
 	store flux.Store // the store as the notifier watches it
@@ -42,7 +42,7 @@ type envOptions struct {
 	manual bool
 }
 
-func newEnv(t *testing.T, kind string, o envOptions) *env {
+func newEnv(t testing.TB, kind string, o envOptions) *env {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	e := &env{t: t, ctx: context.Background(), clock: o.clock,
