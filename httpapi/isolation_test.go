@@ -10,10 +10,10 @@ import (
 )
 
 // TestAnotherUsersDataThroughEveryRoute gives Alice a goal with its plan, a
-// task of her own, a calendar event and a planner conversation, then calls
-// every registered route that names a resource by id in its path with each
-// of Alice's ids and Bob's token, plus the routes that take ids in their
-// body. Bob must get a 4xx every time (404 where the path names the
+// task of her own, a calendar event, a planner and a chat conversation,
+// then calls every registered route that names a resource by id in its
+// path with each of Alice's ids and Bob's token, plus the routes that take
+// ids in their body or query. Bob must get a 4xx every time (404 where the path names the
 // resource), and afterwards everything Alice has is exactly as it was.
 func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 	t.Parallel()
@@ -47,7 +47,13 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		} else {
 			r.json(t, &conv)
 		}
-		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID}
+		var chat chatMessageResponse
+		if r := e.do("POST", "/api/v1/chat/message", alice, `{"message": "Call the bank is what I need"}`); r.Code != 200 {
+			t.Fatalf("chat = %d %s", r.Code, r.Body)
+		} else {
+			r.json(t, &chat)
+		}
+		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, chat.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID}
 
 		before, err := e.store.Users().ExportUser(context.Background(), a.ID)
 		if err != nil {
@@ -119,8 +125,26 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 				t.Errorf("bob %s %s = %d %s", c.method, c.path, r.Code, r.Body)
 			}
 		}
+		// Routes that take a conversation id in their body or query: 404.
+		for _, id := range ids {
+			for _, c := range []struct{ method, path, body string }{
+				{"POST", "/api/v1/chat/message", `{"message": "move the bank call to tomorrow", "conversation_id": "` + id + `"}`},
+				{"GET", "/api/v1/chat/history?conversation_id=" + id, ""},
+			} {
+				var b any
+				if c.body != "" {
+					b = c.body
+				}
+				r := e.do(c.method, c.path, bob, b)
+				tried++
+				if r.Code != 404 || strings.Contains(string(r.Body), "Call the bank") {
+					t.Errorf("bob %s %s = %d %s", c.method, c.path, r.Code, r.Body)
+				}
+			}
+		}
 		// Bob's own lists hold nothing of Alice's.
-		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export"} {
+		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export",
+			"/api/v1/chat/history", "/api/v1/chat/conversations", "/api/v1/analytics/overview", "/api/v1/analytics/weekly", "/api/v1/analytics/missed-by-cat", "/api/v1/analytics/goals"} {
 			r := e.do("GET", p, bob, nil)
 			if r.Code != 200 || strings.Contains(string(r.Body), a.ID) || strings.Contains(string(r.Body), "Call the bank") {
 				t.Errorf("bob GET %s = %d %s", p, r.Code, r.Body)

@@ -70,6 +70,9 @@ type Config struct {
 	// key); nil makes every voice route answer 503 "voice is not
 	// configured".
 	Voice voice.Session
+	// Chat serves the /api/v1/chat routes; nil means a planner.Chat over
+	// Goals and Scheduler with the offline router and ChatTimes.
+	Chat *planner.Chat
 }
 
 // Server serves the Flux HTTP API.
@@ -87,6 +90,7 @@ type Server struct {
 	sched   *scheduler.Service
 	demoID  string
 	voice   voice.Session
+	chat    *planner.Chat
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -122,6 +126,9 @@ func New(cfg Config) *Server {
 		s.goals = planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 	}
 	s.voice = cfg.Voice
+	if s.chat = cfg.Chat; s.chat == nil {
+		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
+	}
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
 	if origins == nil {
@@ -232,6 +239,8 @@ func (s *Server) registerRoutes() {
 	s.calendarRoutes()
 	s.schedulerRoutes()
 	s.voiceRoutes()
+	s.chatRoutes()
+	s.analyticsRoutes()
 }
 
 func contains(xs []string, x string) bool {
