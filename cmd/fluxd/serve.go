@@ -164,12 +164,14 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
+	chat, chatCap := openChat(cfg, pc, goals, sched, log)
 	srv := httpapi.New(httpapi.Config{
 		Store: b.store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUserID: cfg.DemoUserID,
 		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
 		RAG:         lib,
 		Voice:       vs,
+		Chat:        chat,
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
@@ -182,7 +184,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}) {
+	for _, c := range append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap}) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
