@@ -186,24 +186,31 @@ type timeSpan struct {
 	exact bool
 }
 
-// maxSpanWords bounds the words of a time phrase.
-const maxSpanWords = 8
+// maxSpanWords bounds the words of a time phrase; maxSearchWords the
+// words of a message searched for one (a reminder is said in a few words,
+// and each run of words tried costs a parse).
+const (
+	maxSpanWords   = 8
+	maxSearchWords = 40
+)
 
-// findTimeSpan finds the longest run of words of msg that p reads as a
-// time; failing that, the longest it reads as a time it must ask about.
+// findTimeSpan finds the longest run of words of msg (of its first
+// maxSearchWords) that p reads as a time; failing that, the longest it
+// reads as a time it must ask about.
 func findTimeSpan(p TimeParser, msg string, c TimeContext) timeSpan {
 	if p == nil {
 		return timeSpan{rest: msg}
 	}
 	words := strings.Fields(msg)
+	searched := min(len(words), maxSearchWords)
 	clean := make([]string, len(words))
 	for i, w := range words {
 		clean[i] = strings.TrimRightFunc(w, func(r rune) bool { return strings.ContainsRune(".,!?;:", r) })
 	}
 	var best, asked timeSpan
 	bestLen, askedLen := 0, 0
-	for n := min(maxSpanWords, len(words)); n >= 1; n-- {
-		for i := 0; i+n <= len(words); i++ {
+	for n := min(maxSpanWords, searched); n >= 1; n-- {
+		for i := 0; i+n <= searched; i++ {
 			if n <= bestLen {
 				break
 			}

@@ -165,3 +165,31 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// FuzzOfflineRouter: any message routes to a known node without panicking,
+// and a new task always has a trimmed title.
+func FuzzOfflineRouter(f *testing.F) {
+	for _, s := range []string{"remind me to call mom tomorrow at 6pm", "move my run to Friday evening", "make my plan easier",
+		"I want to run a 10k in 10 weeks", "remind me", "İstanbul’da remind me to ☕ at 25:99", "for 0 hours", "for 9999 minutes at 7",
+		"add a task: …", "remind me to to to at on by"} {
+		f.Add(s)
+	}
+	r := &planner.OfflineRouter{Times: voiceTimes{}}
+	f.Fuzz(func(t *testing.T, msg string) {
+		if len(msg) > 4000 {
+			return
+		}
+		it, err := r.Route(context.Background(), routeInput(msg))
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch it.Node {
+		case planner.NodeGoal, planner.NodeNewTask, planner.NodeReschedule, planner.NodeModifyGoal, planner.NodeClarify:
+		default:
+			t.Fatalf("node %q", it.Node)
+		}
+		if it.Title != strings.TrimSpace(it.Title) || it.Minutes < 0 || it.Minutes > 1440 {
+			t.Fatalf("intent %+v", it)
+		}
+	})
+}
