@@ -11,10 +11,10 @@ import (
 )
 
 // TestAnotherUsersDataThroughEveryRoute gives Alice a goal with its plan, a
-// task of her own, a calendar event and a planner conversation, then calls
-// every registered route that names a resource by id in its path with each
-// of Alice's ids and Bob's token, plus the routes that take ids in their
-// body. Bob must get a 4xx every time (404 where the path names the
+// task of her own, a calendar event, a planner and a chat conversation,
+// then calls every registered route that names a resource by id in its
+// path with each of Alice's ids and Bob's token, plus the routes that take
+// ids in their body or query. Bob must get a 4xx every time (404 where the path names the
 // resource), and afterwards everything Alice has is exactly as it was.
 func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 	t.Parallel()
@@ -48,6 +48,12 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		} else {
 			r.json(t, &conv)
 		}
+		var chat chatMessageResponse
+		if r := e.do("POST", "/api/v1/chat/message", alice, `{"message": "Call the bank is what I need"}`); r.Code != 200 {
+			t.Fatalf("chat = %d %s", r.Code, r.Body)
+		} else {
+			r.json(t, &chat)
+		}
 		// A WhatsApp message and an escalation of Alice's.
 		if r := e.do("PATCH", "/api/v1/account/me", alice, `{"phone_number": "+4915112345678"}`); r.Code != 200 {
 			t.Fatalf("set phone = %d %s", r.Code, r.Body)
@@ -77,7 +83,7 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			return err == nil
 		})
 		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID,
-			esc.Escalation.ID, *wa.Data.MessageSID, wa.Data.NotificationID}
+			esc.Escalation.ID, *wa.Data.MessageSID, wa.Data.NotificationID, chat.ConversationID}
 
 		before, err := e.store.Users().ExportUser(context.Background(), a.ID)
 		if err != nil {
@@ -160,10 +166,28 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 				t.Errorf("bob %s %s = %d %s", c.method, c.path, r.Code, r.Body)
 			}
 		}
+		// Routes that take a conversation id in their body or query: 404.
+		for _, id := range ids {
+			for _, c := range []struct{ method, path, body string }{
+				{"POST", "/api/v1/chat/message", `{"message": "move the bank call to tomorrow", "conversation_id": "` + id + `"}`},
+				{"GET", "/api/v1/chat/history?conversation_id=" + id, ""},
+			} {
+				var b any
+				if c.body != "" {
+					b = c.body
+				}
+				r := e.do(c.method, c.path, bob, b)
+				tried++
+				if r.Code != 404 || strings.Contains(string(r.Body), "Call the bank") {
+					t.Errorf("bob %s %s = %d %s", c.method, c.path, r.Code, r.Body)
+				}
+			}
+		}
 		// Bob's own lists hold nothing of Alice's.
 		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export",
 			"/api/v1/notifications", "/api/v1/notifications?escalation_id=" + esc.Escalation.ID, "/api/escalation-demo/escalations", "/api/status",
-			"/api/escalation-demo/escalations?user_id=" + a.ID, "/api/status?user_id=" + a.ID, "/api/v1/escalation/policies"} {
+			"/api/escalation-demo/escalations?user_id=" + a.ID, "/api/status?user_id=" + a.ID, "/api/v1/escalation/policies",
+			"/api/v1/chat/history", "/api/v1/chat/conversations", "/api/v1/analytics/overview", "/api/v1/analytics/weekly", "/api/v1/analytics/missed-by-cat", "/api/v1/analytics/goals"} {
 			r := e.do("GET", p, bob, nil)
 			if r.Code != 200 || strings.Contains(string(r.Body), a.ID) || strings.Contains(string(r.Body), "Call the bank") {
 				t.Errorf("bob GET %s = %d %s", p, r.Code, r.Body)

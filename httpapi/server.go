@@ -74,6 +74,9 @@ type Config struct {
 	// makes them answer 503 "notifications are not configured" (the
 	// priority model's read-only routes still answer).
 	Notify *Notify
+	// Chat serves the /api/v1/chat routes; nil means a planner.Chat over
+	// Goals and Scheduler with the offline router and ChatTimes.
+	Chat *planner.Chat
 }
 
 // Server serves the Flux HTTP API.
@@ -92,6 +95,7 @@ type Server struct {
 	demoID  string
 	voice   voice.Session
 	notify  *Notify
+	chat    *planner.Chat
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -128,6 +132,9 @@ func New(cfg Config) *Server {
 	}
 	s.voice = cfg.Voice
 	s.notify = cfg.Notify
+	if s.chat = cfg.Chat; s.chat == nil {
+		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
+	}
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
 	if origins == nil {
@@ -247,6 +254,8 @@ func (s *Server) registerRoutes() {
 	s.pushRoutes()
 	s.twilioRoutes()
 	s.escalationRoutes()
+	s.chatRoutes()
+	s.analyticsRoutes()
 }
 
 func contains(xs []string, x string) bool {

@@ -20,6 +20,11 @@
 //   - [Conversation] is the clarifying conversation of the /goals routes:
 //     a JSON-serialisable state machine that asks only what it does not
 //     know yet, plans, re-plans on feedback and confirms.
+//   - [Chat] is the chat assistant of /api/v1/chat: onboarding, then each
+//     message routed ([Router]: the deterministic [OfflineRouter], or an
+//     [LLMRouter] falling back to it) to a new goal (the Conversation), a
+//     reminder or a move in natural language ([TimeParser]), a change to a
+//     goal ([Service.Modify]'s re-plan) or a question back.
 //   - [Plan.GoalPlan] turns a confirmed plan into the rows
 //     flux.GoalStore saves in one transaction.
 //

@@ -256,16 +256,41 @@ func (s *Service) Replan(ctx context.Context, u *flux.User, goalID, feedback str
 }
 
 func (s *Service) replan(ctx context.Context, u *flux.User, goalID, feedback, field string) (*GoalDetail, *Plan, error) {
-	feedback = strings.TrimSpace(feedback)
-	if utf8.RuneCountInString(feedback) > MaxFeedbackRunes {
-		return nil, nil, flux.Invalid("invalid "+field, flux.FieldError{Field: field, Message: fmt.Sprintf("is longer than %d characters", MaxFeedbackRunes)})
-	}
-	cur, err := s.Goal(ctx, u, goalID)
+	w, err := s.prepareReplan(ctx, u, goalID, feedback, field)
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := s.store.Atomic(ctx, w.apply); err != nil {
+		return nil, nil, fmt.Errorf("replan goal: %w", err)
+	}
+	s.place(ctx, u.ID, goalID)
+	d, err := s.Goal(ctx, u, goalID)
+	return d, w.plan, err
+}
+
+// replanWork is a re-plan made and waiting to be installed.
+type replanWork struct {
+	userID, goalID string
+	// version is the plan version the new plan replaces.
+	version int
+	gp      *flux.GoalPlan
+	plan    *Plan
+}
+
+// prepareReplan makes a new plan for one of u's goals (see Replan) without
+// storing anything: the planner may take a while, and a caller may install
+// it in a transaction of its own (apply).
+func (s *Service) prepareReplan(ctx context.Context, u *flux.User, goalID, feedback, field string) (*replanWork, error) {
+	feedback = strings.TrimSpace(feedback)
+	if utf8.RuneCountInString(feedback) > MaxFeedbackRunes {
+		return nil, flux.Invalid("invalid "+field, flux.FieldError{Field: field, Message: fmt.Sprintf("is longer than %d characters", MaxFeedbackRunes)})
+	}
+	cur, err := s.Goal(ctx, u, goalID)
+	if err != nil {
+		return nil, err
+	}
 	if err := replannable(&cur.Goal); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	now := s.clock.Now()
 	g := cur.Goal
@@ -286,7 +311,7 @@ func (s *Service) replan(ctx context.Context, u *flux.User, goalID, feedback, fi
 	}
 	p, err := s.planner.Plan(ctx, req)
 	if err != nil {
-		return nil, nil, fmt.Errorf("replan goal: %w", err)
+		return nil, fmt.Errorf("replan goal: %w", err)
 	}
 	base := g
 	base.PlanVersion = g.PlanVersion + 1
@@ -295,24 +320,22 @@ func (s *Service) replan(ctx context.Context, u *flux.User, goalID, feedback, fi
 		// The horizon counts from the goal's creation, not from this plan.
 		gp.Goal.TargetWeeks = min(elapsed+p.Weeks, 520)
 	}
-	err = s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		_, err := tx.Goals().UpdateGoal(ctx, u.ID, goalID, func(stored *flux.Goal) error {
-			if stored.PlanVersion != g.PlanVersion {
-				return flux.Errorf(flux.EConflict, "the goal was re-planned meanwhile; try again")
-			}
-			return replannable(stored)
-		})
-		if err != nil {
-			return err
+	return &replanWork{userID: u.ID, goalID: goalID, version: g.PlanVersion, gp: gp, plan: p}, nil
+}
+
+// apply installs the new plan through tx, unless the goal was re-planned
+// meanwhile or is no longer active (EConflict).
+func (w *replanWork) apply(ctx context.Context, tx flux.Stores) error {
+	_, err := tx.Goals().UpdateGoal(ctx, w.userID, w.goalID, func(stored *flux.Goal) error {
+		if stored.PlanVersion != w.version {
+			return flux.Errorf(flux.EConflict, "the goal was re-planned meanwhile; try again")
 		}
-		return tx.Goals().ReplacePlan(ctx, gp)
+		return replannable(stored)
 	})
 	if err != nil {
-		return nil, nil, fmt.Errorf("replan goal: %w", err)
+		return err
 	}
-	s.place(ctx, u.ID, goalID)
-	d, err := s.Goal(ctx, u, goalID)
-	return d, p, err
+	return tx.Goals().ReplacePlan(ctx, w.gp)
 }
 
 func replannable(g *flux.Goal) error {

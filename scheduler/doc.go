@@ -58,4 +58,8 @@
 // store keeps one open row per series), and completing a goal's last open
 // task completes the goal. The periodic job DriftArgs, worked by
 // DriftWorker, marks tasks left undone past their slot as drifted.
+// PlaceTaskIn and MoveTaskIn place a task inside a transaction the caller
+// holds, so that a caller's own writes and the placement commit together.
+// Overview, Weekly, MissedByCategory and GoalProgress report on what the
+// user got done, in their local days and weeks.
 package scheduler

@@ -423,6 +423,20 @@ func applyHints(in *TaskInput, msg string, now time.Time, loc *time.Location) {
 // choice here. The task takes the slot's length and is scheduled. A done or
 // cancelled task is EConflict.
 func (s *Service) Apply(ctx context.Context, u *flux.User, taskID string, start, end time.Time) (*flux.Task, error) {
+	var out *flux.Task
+	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+		var err error
+		out, err = s.applyIn(ctx, tx, u, taskID, start, end)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// applyIn is Apply inside the caller's transaction tx.
+func (s *Service) applyIn(ctx context.Context, tx flux.Stores, u *flux.User, taskID string, start, end time.Time) (*flux.Task, error) {
 	if !end.After(start) {
 		return nil, flux.Invalid("invalid slot", flux.FieldError{Field: "new_end", Message: "must be after new_start"})
 	}
@@ -430,41 +444,33 @@ func (s *Service) Apply(ctx context.Context, u *flux.User, taskID string, start,
 	if minutes > 1440 {
 		return nil, flux.Invalid("invalid slot", flux.FieldError{Field: "new_end", Message: "the slot is longer than a day"})
 	}
-	var out *flux.Task
-	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		if err := lockUser(ctx, tx, u.ID); err != nil {
-			return err
-		}
-		t, err := tx.Tasks().GetTask(ctx, u.ID, taskID)
-		if err != nil {
-			return err
-		}
-		if t.Status == flux.TaskDone || t.Status == flux.TaskCancelled {
-			return flux.Errorf(flux.EConflict, "the task is %s", t.Status)
-		}
-		now, rules := s.now(), s.Rules(u)
-		busy, err := s.busy(ctx, tx, u.ID, rules.location(), start, end, map[string]bool{t.ID: true})
-		if err != nil {
-			return err
-		}
-		// Only the past and busy time are refused: no sleep window, cutoff
-		// or work hours.
-		relaxed := Rules{Location: rules.Location, BufferMinutes: rules.BufferMinutes}
-		in := FromTask(t)
-		in.AllowWorkHours = true
-		if err := s.engine.CheckSlot(Input{Now: now, Busy: busy, Rules: relaxed}, in, start, end); err != nil {
-			return slotError(err, "new_start")
-		}
-		out, err = tx.Tasks().UpdateTask(ctx, u.ID, t.ID, func(x *flux.Task) error {
-			x.Status, x.ScheduledAt, x.DurationMinutes = flux.TaskScheduled, &start, minutes
-			return nil
-		})
-		return err
-	})
+	if err := lockUser(ctx, tx, u.ID); err != nil {
+		return nil, err
+	}
+	t, err := tx.Tasks().GetTask(ctx, u.ID, taskID)
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	if t.Status == flux.TaskDone || t.Status == flux.TaskCancelled {
+		return nil, flux.Errorf(flux.EConflict, "the task is %s", t.Status)
+	}
+	now, rules := s.now(), s.Rules(u)
+	busy, err := s.busy(ctx, tx, u.ID, rules.location(), start, end, map[string]bool{t.ID: true})
+	if err != nil {
+		return nil, err
+	}
+	// Only the past and busy time are refused: no sleep window, cutoff
+	// or work hours.
+	relaxed := Rules{Location: rules.Location, BufferMinutes: rules.BufferMinutes}
+	in := FromTask(t)
+	in.AllowWorkHours = true
+	if err := s.engine.CheckSlot(Input{Now: now, Busy: busy, Rules: relaxed}, in, start, end); err != nil {
+		return nil, slotError(err, "new_start")
+	}
+	return tx.Tasks().UpdateTask(ctx, u.ID, t.ID, func(x *flux.Task) error {
+		x.Status, x.ScheduledAt, x.DurationMinutes = flux.TaskScheduled, &start, minutes
+		return nil
+	})
 }
 
 // Moved is a task ReplanMissed moved.

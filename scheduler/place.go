@@ -20,14 +20,34 @@ const defaultMinutes = 30
 // no slot fits is returned unscheduled, not as an error. It is what a caller
 // that has only ids needs (the voice intents use it).
 func (s *Service) PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error) {
-	u, err := s.store.Users().GetUser(ctx, userID)
+	var out *flux.Task
+	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+		u, err := tx.Users().GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out, err = s.PlaceTaskIn(ctx, tx, u, taskID)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.store.Tasks().GetTask(ctx, userID, taskID)
+	return out, nil
+}
+
+// PlaceTaskIn is PlaceTask inside a transaction the caller holds: tx is
+// the transaction's stores (see flux.Store.Atomic), so that a caller can
+// create a task, schedule it and record what it did as one change. The
+// task must be time-triggered and open or missed (EInvalid otherwise).
+func (s *Service) PlaceTaskIn(ctx context.Context, tx flux.Stores, u *flux.User, taskID string) (*flux.Task, error) {
+	if err := lockUser(ctx, tx, u.ID); err != nil {
+		return nil, err
+	}
+	tasks, err := s.tasksToPlace(ctx, tx, u.ID, []string{taskID})
 	if err != nil {
 		return nil, err
 	}
+	t := &tasks[0]
 	now := s.now()
 	to := now.AddDate(0, 0, PlaceDays)
 	if t.Deadline != nil && t.Deadline.After(to) {
@@ -39,21 +59,35 @@ func (s *Service) PlaceTask(ctx context.Context, userID, taskID string) (*flux.T
 	if limit := now.AddDate(0, 0, s.maxDays); limit.Before(to) {
 		to = limit
 	}
-	if _, err := s.Schedule(ctx, u, ScheduleRequest{From: now, To: to, TaskIDs: []string{taskID}}); err != nil {
+	if _, err := s.placeAndSave(ctx, tx, u, tasks, now, now, to, true); err != nil {
 		return nil, err
 	}
-	return s.store.Tasks().GetTask(ctx, userID, taskID)
+	return tx.Tasks().GetTask(ctx, u.ID, taskID)
 }
 
 // MoveTask puts one of the user's tasks at start for its duration (30
 // minutes when it has none), refusing only a past or busy slot as Apply
 // does: a time the user names wins over their work hours and cutoff.
 func (s *Service) MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
-	u, err := s.store.Users().GetUser(ctx, userID)
+	var out *flux.Task
+	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+		u, err := tx.Users().GetUser(ctx, userID)
+		if err != nil {
+			return err
+		}
+		out, err = s.MoveTaskIn(ctx, tx, u, taskID, start)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	t, err := s.store.Tasks().GetTask(ctx, userID, taskID)
+	return out, nil
+}
+
+// MoveTaskIn is MoveTask inside a transaction the caller holds (see
+// PlaceTaskIn).
+func (s *Service) MoveTaskIn(ctx context.Context, tx flux.Stores, u *flux.User, taskID string, start time.Time) (*flux.Task, error) {
+	t, err := tx.Tasks().GetTask(ctx, u.ID, taskID)
 	if err != nil {
 		return nil, err
 	}
@@ -61,5 +95,5 @@ func (s *Service) MoveTask(ctx context.Context, userID, taskID string, start tim
 	if minutes <= 0 {
 		minutes = defaultMinutes
 	}
-	return s.Apply(ctx, u, taskID, start, start.Add(time.Duration(minutes)*time.Minute))
+	return s.applyIn(ctx, tx, u, taskID, start, start.Add(time.Duration(minutes)*time.Minute))
 }

@@ -1,6 +1,8 @@
 package scheduler_test
 
 import (
+	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -52,5 +54,40 @@ func TestPlaceAndMoveTask(t *testing.T) {
 	got, err = e.svc.PlaceTask(e.ctx, e.user.ID, never.ID)
 	if err != nil || got.ScheduledAt != nil {
 		t.Errorf("PlaceTask far ahead = %+v, %v", got, err)
+	}
+}
+
+// TestPlaceAndMoveInCallersTransaction: PlaceTaskIn and MoveTaskIn work
+// inside a transaction the caller holds, so a task created, placed and
+// recorded together is rolled back together.
+func TestPlaceAndMoveInCallersTransaction(t *testing.T) {
+	t.Parallel()
+	e := newSvcEnv(t, "2026-11-02 08:00") // a Monday
+	errAbort := errors.New("abort")
+	var id string
+	err := e.store.Atomic(e.ctx, func(ctx context.Context, tx flux.Stores) error {
+		x := &flux.Task{UserID: e.user.ID, Title: "Call mom", Status: flux.TaskPending, Priority: flux.PriorityStandard,
+			DurationMinutes: 30, TriggerType: flux.TriggerTime}
+		if err := tx.Tasks().CreateTask(ctx, x); err != nil {
+			return err
+		}
+		id = x.ID
+		placed, err := e.svc.PlaceTaskIn(ctx, tx, e.user, x.ID)
+		if err != nil || placed.ScheduledAt == nil || placed.Status != flux.TaskScheduled {
+			t.Errorf("PlaceTaskIn = %+v, %v", placed, err)
+		}
+		moved, err := e.svc.MoveTaskIn(ctx, tx, e.user, x.ID, e.at("2026-11-03 18:00"))
+		if err != nil || !moved.ScheduledAt.Equal(e.at("2026-11-03 18:00")) {
+			t.Errorf("MoveTaskIn = %+v, %v", moved, err)
+		}
+		_, err = e.svc.MoveTaskIn(ctx, tx, e.user, x.ID, e.at("2026-11-01 18:00"))
+		wantCode(t, err, flux.EConflict) // the past, refused without harm to tx
+		return errAbort
+	})
+	if !errors.Is(err, errAbort) {
+		t.Fatalf("Atomic = %v", err)
+	}
+	if _, err := e.store.Tasks().GetTask(e.ctx, e.user.ID, id); !flux.IsCode(err, flux.ENotFound) {
+		t.Errorf("the rolled-back task is there: %v", err)
 	}
 }

@@ -228,6 +228,10 @@ func spokenClock(h, m int) string {
 // short sentence to speak to the user.
 type Clarification struct {
 	Question string
+	// Unknown reports that the phrase was not read as a time at all (as
+	// opposed to a time that is ambiguous or has passed): a caller looking
+	// for a time inside longer text can try other words.
+	Unknown bool
 }
 
 // Error returns the question.
@@ -239,7 +243,9 @@ func clarify(format string, args ...any) *Clarification {
 
 // notUnderstood is the question for a phrase the parser cannot read.
 func notUnderstood(phrase string) *Clarification {
-	return clarify("Sorry, I didn't understand the time %q. Could you say it like \"tomorrow at 7 PM\" or \"every weekday at 8 AM\"?", phrase)
+	c := clarify("Sorry, I didn't understand the time %q. Could you say it like \"tomorrow at 7 PM\" or \"every weekday at 8 AM\"?", phrase)
+	c.Unknown = true
+	return c
 }
 
 // WhenContext is what ParseWhen needs besides the phrase.
@@ -263,7 +269,9 @@ func ParseWhen(phrase string, c WhenContext) (When, error) {
 	c.Now = c.Now.In(c.Location)
 	text := strings.TrimSpace(phrase)
 	if text == "" {
-		return When{}, clarify("When should it be?")
+		c := clarify("When should it be?")
+		c.Unknown = true
+		return When{}, c
 	}
 	if w, ok, err := parseISO(text, c); ok {
 		return w, err

@@ -234,6 +234,10 @@ func TestParseWhenClarifies(t *testing.T) {
 		if q.Question != tc.want {
 			t.Errorf("%q: asks %q, want %q", tc.phrase, q.Question, tc.want)
 		}
+		// Unknown tells a phrase that is no time from one to ask about.
+		if unknown := tc.phrase == "" || q.Question == notUnderstood(tc.phrase).Question; q.Unknown != unknown {
+			t.Errorf("%q: Unknown = %v, want %v", tc.phrase, q.Unknown, unknown)
+		}
 	}
 }
 

@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
-	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, store, clock, log)
+	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log)
 	if err != nil {
 		return err
 	}
@@ -196,6 +196,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
+	chat, chatCap := openChat(cfg, pc, goals, sched, log)
 	srv := httpapi.New(httpapi.Config{
 		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUserID: cfg.DemoUserID,
@@ -203,6 +204,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		RAG:         lib,
 		Voice:       vs,
 		Notify:      nm.api,
+		Chat:        chat,
 		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
@@ -215,7 +217,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}), nm.caps...) {
+	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap}), nm.caps...) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
