@@ -323,14 +323,20 @@ func (s *Server) demoEscalation(w http.ResponseWriter, r *http.Request) (*flux.E
 }
 
 func (s *Server) demoTrigger(w http.ResponseWriter, r *http.Request) error {
-	var body demoTrigger
-	if err := decodeBody(w, r, &body, false); err != nil {
-		if flux.ErrorCode(err) == flux.ETooLarge {
-			return err
+	var in *demoTrigger
+	err := decodeLenient(w, r, &in)
+	if flux.ErrorCode(err) == flux.ETooLarge {
+		return err
+	}
+	if err != nil || in == nil {
+		detail := "Request body is required"
+		if err != nil {
+			detail = flux.ErrorMessage(err)
 		}
-		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "Request body is required", "detail": flux.ErrorMessage(err), "code": flux.EInvalid})
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": "Request body is required", "detail": detail, "code": flux.EInvalid})
 		return nil
 	}
+	body := *in
 	u, err := s.user(r, body.UserID)
 	if err != nil {
 		return err
