@@ -399,7 +399,7 @@ func TestEscalationDemoRoutes(t *testing.T) {
 	e := newEnv(t, kindSQLite, auth.Config{})
 	tok, u := e.token("ada@example.com")
 	for body, want := range map[string]string{
-		``: `"error":"Request body is required"`,
+		``:               `"error":"Request body is required"`,
 		`{"title": "x"}`: `"error":"Missing required fields"`,
 		`{"title": "x", "message": "y", "speed": "2x"}`: `"error":"Invalid speed value: 2x"`,
 	} {
@@ -554,4 +554,3 @@ func TestNotifierRoutes(t *testing.T) {
 		t.Errorf("after completing the task its escalation is %s", escs[0].Status)
 	}
 }
-
