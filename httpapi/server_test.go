@@ -8,15 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
-	"github.com/fluxlife/flux/store/postgres/pgtest"
-	"github.com/fluxlife/flux/store/sqlite"
 )
 
 // testEnv is a server on a real store with helpers to call it.
@@ -34,19 +31,6 @@ const (
 	kindSQLite   storeKind = "sqlite"
 	kindPostgres storeKind = "postgres"
 )
-
-func openStore(t *testing.T, kind storeKind) flux.Store {
-	t.Helper()
-	if kind == kindPostgres {
-		return pgtest.Open(t, nil)
-	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "flux.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
 
 // newEnv returns a server on a fresh store of kind with its job queue
 // running and the notification machinery wired as fluxd wires it.
