@@ -66,6 +66,7 @@ func TestEscalationDemoPageInChromium(t *testing.T) {
 	step := func(channel, status string) string {
 		return `#steps li[data-channel="` + channel + `"][data-status="` + status + `"]`
 	}
+	began := time.Now()
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(srv.URL+"/api/escalation-demo"),
 		chromedp.WaitVisible("#trigger"),
@@ -81,6 +82,7 @@ func TestEscalationDemoPageInChromium(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the demo page: %v", err)
 	}
+	t.Logf("the first escalation ran in the page in %s", time.Since(began))
 	state, err := chromedp.Run(ctx, chromedp.Text("#state"))
 	if err != nil {
 		t.Fatal(err)
@@ -100,6 +102,7 @@ func TestEscalationDemoPageInChromium(t *testing.T) {
 		chromedp.WaitVisible(step("whatsapp", "skipped")),
 	)
 	if err != nil {
+		t.Logf("the page's steps: %s", e.do("GET", "/api/escalation-demo/escalations", tok, nil).Body)
 		t.Fatalf("acknowledging on the page: %v", err)
 	}
 	if state, err = chromedp.Run(ctx, chromedp.Text("#state")); err != nil {
