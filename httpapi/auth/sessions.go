@@ -48,17 +48,15 @@ func (e *WeakPasswordError) Error() string { return e.Message }
 // Session is a signed-in session as sign-in hands it out.
 type Session struct {
 	ID           string
-	AccessToken  string
-	ExpiresAt    time.Time // of the access token
+	AccessToken string
+	// ExpiresAt is the access token's expiry (whole seconds, as the token
+	// states it); ExpiresIn its lifetime in seconds.
+	ExpiresAt    time.Time
+	ExpiresIn    int
 	RefreshToken string
 	User         *flux.User
 	// SignedInAt is when the session signed in.
 	SignedInAt time.Time
-}
-
-// ExpiresIn is the access token's lifetime in whole seconds, from now.
-func (s *Session) ExpiresIn(now time.Time) int {
-	return max(0, int(s.ExpiresAt.Sub(now).Round(time.Second)/time.Second))
 }
 
 // emailFormat is the address syntax Supabase Auth accepts (the checkmail
@@ -254,7 +252,8 @@ func (a *Authenticator) continueSession(ctx context.Context, tx flux.Stores, u *
 	if err != nil {
 		return nil, err
 	}
-	return &Session{ID: sess.ID, AccessToken: access, ExpiresAt: exp, RefreshToken: refresh, User: u, SignedInAt: signedIn}, nil
+	return &Session{ID: sess.ID, AccessToken: access, ExpiresAt: exp, ExpiresIn: int(a.accessTTL() / time.Second),
+		RefreshToken: refresh, User: u, SignedInAt: signedIn}, nil
 }
 
 // newRefreshToken returns a new opaque refresh token and the hash it is

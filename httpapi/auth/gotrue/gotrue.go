@@ -407,7 +407,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, asAPIError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionShape(s, h.clock.Now()))
+	writeJSON(w, http.StatusOK, sessionShape(s))
 }
 
 func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
@@ -464,7 +464,7 @@ func (h *Handler) passwordGrant(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, asAPIError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionShape(s, h.clock.Now()))
+	writeJSON(w, http.StatusOK, sessionShape(s))
 }
 
 func (h *Handler) refreshGrant(w http.ResponseWriter, r *http.Request) {
@@ -486,7 +486,7 @@ func (h *Handler) refreshGrant(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, asAPIError(err))
 		return
 	}
-	writeJSON(w, http.StatusOK, sessionShape(s, h.clock.Now()))
+	writeJSON(w, http.StatusOK, sessionShape(s))
 }
 
 // authenticate verifies the bearer token of /user and /logout, with

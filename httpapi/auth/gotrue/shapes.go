@@ -87,11 +87,11 @@ func userShape(u *flux.User, signedIn *time.Time) User {
 }
 
 // sessionShape returns a session as GoTrue answers it.
-func sessionShape(s *auth.Session, now time.Time) Session {
+func sessionShape(s *auth.Session) Session {
 	signedIn := s.SignedInAt
 	return Session{
 		AccessToken: s.AccessToken, TokenType: "bearer",
-		ExpiresIn: s.ExpiresIn(now), ExpiresAt: s.ExpiresAt.Unix(),
+		ExpiresIn: s.ExpiresIn, ExpiresAt: s.ExpiresAt.Unix(),
 		RefreshToken: s.RefreshToken, User: userShape(s.User, &signedIn),
 	}
 }
