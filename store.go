@@ -367,11 +367,6 @@ type AuthStore interface {
 	// its UpdatedAt, and reports whether this call did so: false when it
 	// already was, so that of concurrent calls exactly one gets true.
 	RevokeRefreshToken(ctx context.Context, userID, id string) (bool, error)
-	// RevokeSession revokes every refresh token of one of the user's
-	// sessions and deletes the session's access tokens, keeping the
-	// session, so that a later use of any of its refresh tokens is
-	// recognised as a reuse.
-	RevokeSession(ctx context.Context, userID, id string) error
 	// DeleteRevokedRefreshTokens deletes the refresh tokens revoked before
 	// t, across users, and returns how many.
 	DeleteRevokedRefreshTokens(ctx context.Context, before time.Time) (int, error)

@@ -217,31 +217,6 @@ func (d *db) RevokeRefreshToken(ctx context.Context, userID, id string) (bool, e
 	return !revoked, nil
 }
 
-// RevokeSession revokes the session's refresh tokens and deletes its access
-// tokens.
-func (d *db) RevokeSession(ctx context.Context, userID, id string) error {
-	if !flux.ValidID(userID) || !flux.ValidID(id) {
-		return notFound("session")
-	}
-	return d.inTx(ctx, func(q querier) error {
-		ok, err := exists(ctx, q, "revoke session", `SELECT 1 FROM auth_sessions WHERE user_id = $1 AND id = $2 FOR UPDATE`, userID, id)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return notFound("session")
-		}
-		if _, err := q.Exec(ctx, `UPDATE auth_refresh_tokens SET revoked = true, updated_at = $2 WHERE session_id = $1 AND NOT revoked`,
-			id, d.now()); err != nil {
-			return mapErr("revoke session", err)
-		}
-		if _, err := q.Exec(ctx, `DELETE FROM local_tokens WHERE session_id = $1`, id); err != nil {
-			return mapErr("revoke session", err)
-		}
-		return nil
-	})
-}
-
 // DeleteRevokedRefreshTokens deletes the tokens revoked before t.
 func (d *db) DeleteRevokedRefreshTokens(ctx context.Context, before time.Time) (int, error) {
 	tag, err := d.q.Exec(ctx, `DELETE FROM auth_refresh_tokens WHERE revoked AND updated_at < $1`, ceilMicro(before))

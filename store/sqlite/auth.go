@@ -208,27 +208,6 @@ func (s *stores) RevokeRefreshToken(ctx context.Context, userID, id string) (boo
 	return did, nil
 }
 
-// RevokeSession revokes the session's refresh tokens and deletes its access
-// tokens.
-func (s *stores) RevokeSession(ctx context.Context, userID, id string) error {
-	if !validIDs(userID, id) {
-		return notFound("session")
-	}
-	return s.write(ctx, func(q querier) error {
-		if err := checkOwned(ctx, q, "auth_sessions", "session", userID, id); err != nil {
-			return err
-		}
-		if _, err := q.ExecContext(ctx, "UPDATE auth_refresh_tokens SET revoked = 1, updated_at = ? WHERE session_id = ? AND revoked = 0",
-			micros(s.now()), id); err != nil {
-			return dbError("revoke session", err)
-		}
-		if _, err := q.ExecContext(ctx, "DELETE FROM local_tokens WHERE session_id = ?", id); err != nil {
-			return dbError("revoke session", err)
-		}
-		return nil
-	})
-}
-
 // DeleteRevokedRefreshTokens deletes the tokens revoked before t.
 func (s *stores) DeleteRevokedRefreshTokens(ctx context.Context, before time.Time) (int, error) {
 	var n int64

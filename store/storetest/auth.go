@@ -183,40 +183,6 @@ func testAuth(t *testing.T, open Opener) {
 		}
 	})
 
-	subtest(t, open, "RevokeSession", func(t *testing.T, e *env) {
-		u, other := e.user(), e.user()
-		s, keep := e.session(u.ID), e.session(u.ID)
-		r1, r2 := e.refresh(u.ID, s.ID), e.refresh(u.ID, s.ID)
-		rk := e.refresh(u.ID, keep.ID)
-		access := e.sessionToken(u.ID, s.ID)
-		kept := e.sessionToken(u.ID, keep.ID)
-		plain := e.token(u.ID, tm("2099-01-01T00:00:00Z"))
-
-		wantNotFound(t, e.s.Auth().RevokeSession(e.ctx, other.ID, s.ID), "RevokeSession by another user")
-		for _, bad := range append([]string{flux.NewID()}, malformedIDs...) {
-			wantNotFound(t, e.s.Auth().RevokeSession(e.ctx, u.ID, bad), fmt.Sprintf("RevokeSession(%q)", bad))
-		}
-		if _, err := e.s.Auth().RevokeRefreshToken(e.ctx, u.ID, r1.ID); err != nil {
-			t.Fatal(err)
-		}
-		must(t, e.s.Auth().RevokeSession(e.ctx, u.ID, s.ID), "RevokeSession")
-		for _, r := range []*flux.RefreshToken{r1, r2} {
-			got := mustGet[*flux.RefreshToken](t, "RefreshTokenByHash")(e.s.Auth().RefreshTokenByHash(e.ctx, r.Hash))
-			if !got.Revoked {
-				t.Errorf("a token of a revoked session is not revoked: %+v", got)
-			}
-		}
-		_, err := e.s.Auth().GetSession(e.ctx, u.ID, s.ID)
-		must(t, err, "GetSession of a revoked session (it is kept)")
-		_, err = e.s.Tokens().GetToken(e.ctx, access.ID)
-		wantNotFound(t, err, "GetToken of an access token of a revoked session")
-		if got := mustGet[*flux.RefreshToken](t, "RefreshTokenByHash")(e.s.Auth().RefreshTokenByHash(e.ctx, rk.Hash)); got.Revoked {
-			t.Error("RevokeSession revoked another session's token")
-		}
-		wantEqual(t, "another session's access token", *kept, *mustGet[*flux.LocalToken](t, "GetToken")(e.s.Tokens().GetToken(e.ctx, kept.ID)))
-		wantEqual(t, "a token without a session", *plain, *mustGet[*flux.LocalToken](t, "GetToken")(e.s.Tokens().GetToken(e.ctx, plain.ID)))
-	})
-
 	subtest(t, open, "DeleteSessionCascades", func(t *testing.T, e *env) {
 		u := e.user()
 		s, keep := e.session(u.ID), e.session(u.ID)
