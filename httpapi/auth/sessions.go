@@ -47,7 +47,7 @@ func (e *WeakPasswordError) Error() string { return e.Message }
 
 // Session is a signed-in session as sign-in hands it out.
 type Session struct {
-	ID           string
+	ID          string
 	AccessToken string
 	// ExpiresAt is the access token's expiry (whole seconds, as the token
 	// states it); ExpiresIn its lifetime in seconds.
