@@ -66,8 +66,8 @@ func TestPhoneVerification(t *testing.T) {
 		e := newSignInEnv(t, kind, schedNow, Config{PhoneVerifier: v})
 		logs := &syncBuf{}
 		e.srv.log = slog.New(slog.NewTextHandler(logs, nil))
-		alice, _ := e.token("alice@example.com")
-		bob, _ := e.token("bob@example.com")
+		alice, aliceU := e.token("alice@example.com")
+		bob, bobU := e.token("bob@example.com")
 		const number = "+4915112345678"
 
 		// Bad input: 400 naming the field, before anything is sent.
@@ -131,7 +131,14 @@ func TestPhoneVerification(t *testing.T) {
 		if r := e.do("POST", "/api/v1/account/phone/verify/send", bob, map[string]any{"phone_number": "+14155550100"}); r.Code != 200 {
 			t.Errorf("another user's send = %d %s", r.Code, r.Body)
 		}
+		// Idle for a while, the limit still holds (the bucket is not forgotten).
+		e.clock.Advance(15 * time.Minute)
+		e.do("POST", "/api/v1/account/phone/verify/send", bob, map[string]any{"phone_number": "+14155550100"}) // sweeps
+		if r := e.do("POST", "/api/v1/account/phone/verify/send", alice, map[string]any{"phone_number": number}); r.Code != 429 {
+			t.Errorf("a send 15 minutes later = %d %s", r.Code, r.Body)
+		}
 		e.clock.Advance(time.Hour)
+		alice, bob = e.reissue(aliceU), e.reissue(bobU) // the tokens lasted an hour
 		if r := e.do("POST", "/api/v1/account/phone/verify/send", alice, map[string]any{"phone_number": number}); r.Code != 200 {
 			t.Errorf("a send an hour later = %d %s", r.Code, r.Body)
 		}
@@ -147,6 +154,16 @@ func TestPhoneVerification(t *testing.T) {
 			t.Errorf("the log holds the full number, or no masked one:\n%s", logs)
 		}
 	})
+}
+
+// reissue mints a new hour-long token for u.
+func (e *signInEnv) reissue(u *flux.User) string {
+	e.t.Helper()
+	tok, err := e.auth.Issue(context.Background(), u, time.Hour)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return tok
 }
 
 func TestPhoneVerificationNotConfigured(t *testing.T) {

@@ -165,7 +165,7 @@ func (h *Handler) Endpoints() []Endpoint {
 		{Method: "POST", Path: "/auth/v1/logout", Summary: "Sign out: ?scope=global (default), local or others; revokes the sessions' refresh and access tokens",
 			Status: http.StatusNoContent, Bearer: true, Optional: true, Handler: h.logout},
 		{Method: "GET", Path: "/auth/v1/authorize", Summary: "OAuth sign-in: no provider is enabled (Supabase Auth's error)",
-			Status: http.StatusFound, Handler: h.authorize},
+			Status: http.StatusBadRequest, Handler: h.authorize},
 	}
 }
 

@@ -7,12 +7,13 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// limiter keeps a token bucket per key, forgetting keys idle for ten
-// minutes.
+// limiter keeps a token bucket per key, forgetting keys idle long enough
+// for their bucket to be full again (at least ten minutes).
 type limiter struct {
 	mu      sync.Mutex
 	every   rate.Limit
 	burst   int
+	idle    time.Duration
 	buckets map[string]*bucket
 	sweep   time.Time
 }
@@ -23,7 +24,8 @@ type bucket struct {
 }
 
 func newLimiter(perMinute float64, burst int) *limiter {
-	return &limiter{every: rate.Limit(perMinute / 60), burst: burst, buckets: map[string]*bucket{}}
+	refill := time.Duration(float64(burst) / perMinute * float64(time.Minute))
+	return &limiter{every: rate.Limit(perMinute / 60), burst: burst, idle: max(10*time.Minute, refill), buckets: map[string]*bucket{}}
 }
 
 // allow takes a token of key's bucket at now; when none is left it returns
@@ -33,7 +35,7 @@ func (l *limiter) allow(key string, now time.Time) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	if now.Sub(l.sweep) > 10*time.Minute {
 		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
+			if now.Sub(b.seen) > l.idle {
 				delete(l.buckets, k)
 			}
 		}
