@@ -64,6 +64,9 @@ type UserExport struct {
 	Notifications     []Notification     `json:"notifications"`
 	Escalations       []Escalation       `json:"escalations"`
 	Patterns          []Pattern          `json:"patterns"`
+	// AuthSessions are the user's local sign-in sessions (never their
+	// password or refresh token hashes).
+	AuthSessions []AuthSession `json:"auth_sessions"`
 }
 
 // GoalFilter narrows ListGoals.
@@ -284,15 +287,20 @@ type PatternStore interface {
 // LocalToken records a token minted in local auth mode, so it can be revoked
 // and so a deleted user's tokens stop working.
 type LocalToken struct {
-	ID        string    `json:"id"` // the token's jti
-	UserID    string    `json:"user_id"`
+	ID     string `json:"id"` // the token's jti
+	UserID string `json:"user_id"`
+	// SessionID is the sign-in session the token was minted for (an access
+	// token of local sign-in); empty for a token of `fluxd token`.
+	SessionID string    `json:"session_id,omitempty"`
 	ExpiresAt time.Time `json:"expires_at"`
 	CreatedAt time.Time `json:"created_at"`
 }
 
 // TokenStore keeps local-mode tokens.
 type TokenStore interface {
-	// CreateToken records a token; its user must exist (ENotFound).
+	// CreateToken records a token; its user must exist, and its SessionID,
+	// when set, must name one of the user's sign-in sessions (ENotFound).
+	// Deleting the session deletes the token.
 	CreateToken(ctx context.Context, t *LocalToken) error
 	// GetToken returns the token with that id, whoever it belongs to (the
 	// caller checks its UserID against the token's subject).
@@ -302,6 +310,78 @@ type TokenStore interface {
 	// DeleteExpiredTokens deletes every token that expired before t and
 	// returns how many.
 	DeleteExpiredTokens(ctx context.Context, before time.Time) (int, error)
+}
+
+// AuthSession is one sign-in of a user (local mode): the refresh tokens
+// it rotates through and the access tokens minted for it belong to it, and
+// go when it is deleted.
+type AuthSession struct {
+	ID     string `json:"id"`
+	UserID string `json:"user_id"`
+	// RefreshedAt is when a refresh token of the session was last issued
+	// by rotation; nil until then.
+	RefreshedAt *time.Time `json:"refreshed_at"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+// RefreshToken is one refresh token of a sign-in session. The token itself
+// is never stored, only its hash: a caller looks it up by that hash.
+type RefreshToken struct {
+	ID        string
+	UserID    string
+	SessionID string
+	// Hash identifies the token (the SHA-256 of the token, hex, as package
+	// auth computes it); unique across all tokens.
+	Hash string
+	// ParentID is the token this one replaced by rotation ("" for a
+	// session's first).
+	ParentID string
+	// Revoked is set when the token has been used (rotated) or revoked.
+	Revoked   bool
+	CreatedAt time.Time
+	// UpdatedAt is when the token was created or, once revoked, revoked.
+	UpdatedAt time.Time
+}
+
+// AuthStore keeps local sign-in: password hashes, sessions and refresh
+// tokens. Deleting a user deletes all of theirs.
+type AuthStore interface {
+	// SetPasswordHash stores the user's password hash (an encoded hash such
+	// as "$argon2id$..."), replacing any; ENotFound when the user does not
+	// exist, EInvalid when hash is empty.
+	SetPasswordHash(ctx context.Context, userID, hash string) error
+	// PasswordHash returns the user's password hash; ENotFound when the user
+	// has none.
+	PasswordHash(ctx context.Context, userID string) (string, error)
+	// CreateSession stores a new session; its user must exist (ENotFound).
+	CreateSession(ctx context.Context, s *AuthSession) error
+	// GetSession returns one of the user's sessions.
+	GetSession(ctx context.Context, userID, id string) (*AuthSession, error)
+	// ListSessions returns all of the user's sessions, oldest first
+	// (CreatedAt, then ID).
+	ListSessions(ctx context.Context, userID string) ([]AuthSession, error)
+	// DeleteSession deletes one of the user's sessions with its refresh
+	// and access tokens.
+	DeleteSession(ctx context.Context, userID, id string) error
+	// DeleteSessions deletes every session of the user except the one with
+	// id keep ("" keeps none), with their refresh and access tokens, and
+	// returns how many sessions it deleted.
+	DeleteSessions(ctx context.Context, userID, keep string) (int, error)
+	// CreateRefreshToken stores a refresh token of one of the user's
+	// sessions (ENotFound otherwise) and sets the session's RefreshedAt to
+	// the token's CreatedAt when it has a ParentID. EConflict when its id
+	// or Hash is taken; EInvalid when Hash is empty.
+	CreateRefreshToken(ctx context.Context, t *RefreshToken) error
+	// RefreshTokenByHash returns the token with that hash, whoever it
+	// belongs to: the token is the caller's credential.
+	RefreshTokenByHash(ctx context.Context, hash string) (*RefreshToken, error)
+	// RevokeRefreshToken marks one of the user's tokens revoked, setting
+	// its UpdatedAt, and reports whether this call did so: false when it
+	// already was, so that of concurrent calls exactly one gets true.
+	RevokeRefreshToken(ctx context.Context, userID, id string) (bool, error)
+	// DeleteRevokedRefreshTokens deletes the refresh tokens revoked before
+	// t, across users, and returns how many.
+	DeleteRevokedRefreshTokens(ctx context.Context, before time.Time) (int, error)
 }
 
 // SecretStore keeps the server's own secrets (the local signing key, VAPID
@@ -327,6 +407,8 @@ type Stores interface {
 	Patterns() PatternStore
 	Tokens() TokenStore
 	Secrets() SecretStore
+	// Auth keeps local sign-in: passwords, sessions, refresh tokens.
+	Auth() AuthStore
 	// Articles is the article library (package rag), shared by all users.
 	Articles() ArticleStore
 	// Jobs is the durable job queue; inside Atomic a job is enqueued in

@@ -16,7 +16,7 @@ func TestAccountRequiresAToken(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
 	for _, rt := range e.srv.Routes() {
-		if rt.Public {
+		if rt.Public || rt.SelfAuth { // the /auth/v1 routes answer in GoTrue's shape
 			continue
 		}
 		path := pathParam.ReplaceAllString(rt.Path, flux.NewID())

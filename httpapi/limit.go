@@ -18,11 +18,13 @@ const (
 	DefaultExpensiveBurst     = 10
 )
 
-// userLimiter keeps one token bucket per user, forgetting idle users.
+// userLimiter keeps one token bucket per user, forgetting users idle long
+// enough for their bucket to be full again.
 type userLimiter struct {
 	mu      sync.Mutex
 	perMin  float64
 	burst   int
+	idle    time.Duration
 	buckets map[string]*bucket
 	sweep   time.Time
 }
@@ -39,7 +41,10 @@ func newUserLimiter(perMinute float64, burst int) *userLimiter {
 	if burst <= 0 {
 		burst = DefaultExpensiveBurst
 	}
-	return &userLimiter{perMin: perMinute, burst: burst, buckets: map[string]*bucket{}}
+	// A bucket is forgotten only once it would have refilled: forgetting it
+	// earlier would hand out a fresh burst.
+	refill := time.Duration(float64(burst) / perMinute * float64(time.Minute))
+	return &userLimiter{perMin: perMinute, burst: burst, idle: max(10*time.Minute, refill), buckets: map[string]*bucket{}}
 }
 
 // allow takes a token of key's bucket at now; when none is left it returns
@@ -49,7 +54,7 @@ func (l *userLimiter) allow(key string, now time.Time) (bool, time.Duration) {
 	defer l.mu.Unlock()
 	if now.Sub(l.sweep) > 10*time.Minute {
 		for k, b := range l.buckets {
-			if now.Sub(b.seen) > 10*time.Minute {
+			if now.Sub(b.seen) > l.idle {
 				delete(l.buckets, k)
 			}
 		}

@@ -88,3 +88,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	jobstest.WaitFor(t, 20*time.Second, what, cond)
 }
+
+// openStore opens a store of kind with the notification machinery around
+// it (its job queue running), as newEnv's servers have it.
+func openStore(t *testing.T, kind storeKind) flux.Store {
+	t.Helper()
+	return newMachinery(t, kind, machineryOptions{}).store
+}

@@ -156,9 +156,13 @@ func (s *Server) OpenAPI() map[string]any {
 		if rt.Response != nil {
 			resp["content"] = map[string]any{"application/json": map[string]any{"schema": g.schema(reflect.TypeOf(rt.Response))}}
 		}
+		errSchema := any(map[string]any{"$ref": "#/components/schemas/Error"})
+		if rt.ErrorSchema != nil {
+			errSchema = g.schema(reflect.TypeOf(rt.ErrorSchema))
+		}
 		responses := map[string]any{fmt.Sprint(status): resp,
 			"default": map[string]any{"description": "Error", "content": map[string]any{
-				"application/json": map[string]any{"schema": map[string]any{"$ref": "#/components/schemas/Error"}}}}}
+				"application/json": map[string]any{"schema": errSchema}}}}
 		op["responses"] = responses
 		item[strings.ToLower(rt.Method)] = op
 	}

@@ -11,15 +11,32 @@ import (
 )
 
 // actAsDemoUser makes a request without credentials act for the configured
-// demo user, creating the user when missing (see Config.DemoUserID).
+// demo user (see Config.DemoUser), looked up on every request: a user id
+// not yet known is created; an e-mail address not yet registered acts for
+// a user that is not stored, whose timeline is empty, so that a demo user
+// who signs up later is served from then on.
 func (s *Server) actAsDemoUser(r *http.Request) (*http.Request, error) {
-	if !flux.ValidID(s.demoID) {
-		return r, &flux.Error{Code: flux.EUnavailable, Message: "the demo user is not configured correctly"}
-	}
 	ctx := r.Context()
-	u, _, err := s.store.Users().EnsureUser(ctx, flux.NewUser(s.demoID, "", "Demo user"))
-	if err != nil {
-		return r, err
+	var u *flux.User
+	switch id := strings.ToLower(s.demoID); {
+	case flux.ValidID(id):
+		var err error
+		if u, _, err = s.store.Users().EnsureUser(ctx, flux.NewUser(id, "", "Demo user")); err != nil {
+			return r, err
+		}
+	case strings.Contains(s.demoID, "@"):
+		found, err := s.store.Users().GetUserByEmail(ctx, s.demoID)
+		switch {
+		case err == nil:
+			u = found
+		case flux.IsCode(err, flux.ENotFound):
+			// Nobody has this address yet: a stand-in that owns nothing.
+			u = flux.NewUser(flux.NewID(), s.demoID, "Demo user")
+		default:
+			return r, err
+		}
+	default:
+		return r, &flux.Error{Code: flux.EUnavailable, Message: "the demo user is not configured correctly"}
 	}
 	if info, ok := ctx.Value(keyLogInfo).(*logInfo); ok {
 		info.userID = u.ID
@@ -191,8 +208,10 @@ func (s *Server) schedulerRoutes() {
 			if err != nil {
 				return taskNotFound(err)
 			}
+			// The time of day in the user's zone, as /scheduler/suggest
+			// labels the slot ("6:00 PM Today").
 			writeJSON(w, http.StatusOK, applyResponse{EventID: id, Action: "reschedule", NewState: string(t.Status),
-				NewStart: &start, NewEnd: &end, Message: "Done! Moved to " + start.Format("3:04 PM") + ". You've got this!"})
+				NewStart: &start, NewEnd: &end, Message: "Done! Moved to " + start.In(loc).Format("3:04 PM") + ". You've got this!"})
 			return nil
 		}
 		return flux.Errorf(flux.EInvalid, "Invalid action '%s'. Use 'reschedule' or 'skip'.", *body.Action)

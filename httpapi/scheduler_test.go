@@ -381,9 +381,11 @@ func TestSchedulerCompat(t *testing.T) {
 				t.Errorf("apply into %v = %d %+v", slot, code, eb)
 			}
 		}
+		// The suggestion comes in UTC (22:00Z); apply speaks the user's
+		// time, as the label did ("6:00 PM Today").
 		code, _, ar := apply("", map[string]any{"event_id": drifted.ID, "action": "reschedule",
 			"new_start": today.NewStart.Format(time.RFC3339), "new_end": today.NewEnd.Format(time.RFC3339)})
-		if code != 200 || ar.NewState != "scheduled" || ar.Action != "reschedule" || ar.Message != "Done! Moved to 10:00 PM. You've got this!" ||
+		if code != 200 || ar.NewState != "scheduled" || ar.Action != "reschedule" || ar.Message != "Done! Moved to 6:00 PM. You've got this!" ||
 			!ar.NewStart.Equal(today.NewStart) {
 			t.Errorf("apply a suggestion = %d %+v", code, ar)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -65,6 +66,21 @@ type Config struct {
 	// original frontend calls them without a token); the user is created
 	// when missing. Empty (the default) requires a token there too.
 	DemoUserID string
+	// DemoUser, when set, is a user id or an e-mail address naming the user
+	// the /scheduler/* compatibility routes act for on a request without an
+	// Authorization header. It is looked up on every request: an id not
+	// yet known is created, an e-mail address not yet registered (a user
+	// who has yet to sign up) serves an empty timeline. It takes precedence
+	// over DemoUserID.
+	DemoUser string
+	// SignIn serves the Supabase Auth subset under /auth/v1 (local
+	// sign-in); nil in local mode means one with the default settings and
+	// no anon key. Never served when Auth verifies Supabase's tokens.
+	SignIn *gotrue.Handler
+	// PhoneVerifier sends and checks the codes of the phone verification
+	// routes; nil makes them answer 503 saying how to configure Twilio
+	// Verify.
+	PhoneVerifier PhoneVerifier
 	// Voice serves the /api/v1/voice routes (a *voice.Service, whose
 	// Create answers 503 with how to configure Deepgram when it has no
 	// key); nil makes every voice route answer 503 "voice is not
@@ -81,21 +97,24 @@ type Config struct {
 
 // Server serves the Flux HTTP API.
 type Server struct {
-	store   flux.Store
-	auth    *auth.Authenticator
-	clock   flux.Clock
-	log     *slog.Logger
-	checks  map[string]func(context.Context) error
-	version string
-	rag     RAG
-	planner planner.Planner
-	goals   *planner.Service
-	limiter *userLimiter
-	sched   *scheduler.Service
-	demoID  string
-	voice   voice.Session
-	notify  *Notify
-	chat    *planner.Chat
+	store      flux.Store
+	auth       *auth.Authenticator
+	clock      flux.Clock
+	log        *slog.Logger
+	checks     map[string]func(context.Context) error
+	version    string
+	rag        RAG
+	planner    planner.Planner
+	goals      *planner.Service
+	limiter    *userLimiter
+	sched      *scheduler.Service
+	demoID     string
+	voice      voice.Session
+	signIn     *gotrue.Handler
+	phone      PhoneVerifier
+	phoneLimit *userLimiter
+	notify     *Notify
+	chat       *planner.Chat
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -120,6 +139,9 @@ func New(cfg Config) *Server {
 		s.version = "dev"
 	}
 	s.sched, s.demoID = cfg.Scheduler, strings.ToLower(strings.TrimSpace(cfg.DemoUserID))
+	if d := strings.TrimSpace(cfg.DemoUser); d != "" {
+		s.demoID = d
+	}
 	if s.sched == nil {
 		s.sched = scheduler.NewService(s.store, &scheduler.ServiceOptions{Clock: s.clock, Logger: s.log})
 	}
@@ -135,6 +157,13 @@ func New(cfg Config) *Server {
 	if s.chat = cfg.Chat; s.chat == nil {
 		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
 	}
+	s.phone, s.phoneLimit = cfg.PhoneVerifier, newUserLimiter(PhoneSendsPerHour/60.0, PhoneSendsPerHour)
+	if s.auth != nil && s.auth.Mode() == auth.ModeLocal {
+		s.signIn = cfg.SignIn
+		if s.signIn == nil {
+			s.signIn, _ = gotrue.New(gotrue.Config{Auth: s.auth, Clock: s.clock, Logger: s.log})
+		}
+	}
 	s.registerRoutes()
 	origins := cfg.CORSOrigins
 	if origins == nil {
@@ -144,9 +173,12 @@ func New(cfg Config) *Server {
 		AllowedOrigins:   origins,
 		AllowCredentials: !contains(origins, "*"),
 		AllowedMethods:   []string{http.MethodGet, http.MethodPost, http.MethodPatch, http.MethodPut, http.MethodDelete, http.MethodOptions},
-		AllowedHeaders:   []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"},
-		ExposedHeaders:   []string{"X-Request-ID", "Retry-After"},
-		MaxAge:           600,
+		// apikey, X-Client-Info and X-Supabase-Api-Version are what
+		// supabase-js sends to the /auth/v1 routes.
+		AllowedHeaders: []string{"Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID",
+			"apikey", "X-Client-Info", "X-Supabase-Api-Version"},
+		ExposedHeaders: []string{"X-Request-ID", "Retry-After", "X-Supabase-Api-Version"},
+		MaxAge:         600,
 	})
 	s.handler = s.observe(c.Handler(http.HandlerFunc(s.route)))
 	return s
@@ -197,6 +229,12 @@ type Route struct {
 	Tag     string
 	// Public routes need no token.
 	Public bool
+	// SelfAuth routes take a bearer token but check it themselves (the
+	// /auth/v1 routes, whose errors have Supabase Auth's shape).
+	SelfAuth bool
+	// ErrorSchema, when set, is an example value of the route's error body
+	// (else the API's {"detail", "code"}).
+	ErrorSchema any
 	// DemoUser routes act for Config.DemoUserID, when it is set, on a
 	// request without an Authorization header.
 	DemoUser bool
@@ -222,7 +260,7 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 		pattern += "{$}" // the path itself, not the subtree below it
 	}
 	s.mux.Handle(rt.Method+" "+pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !rt.Public {
+		if !rt.Public && !rt.SelfAuth {
 			var err error
 			if rt.DemoUser && s.demoID != "" && r.Header.Get("Authorization") == "" {
 				r, err = s.actAsDemoUser(r)
@@ -242,7 +280,9 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 
 func (s *Server) registerRoutes() {
 	s.systemRoutes()
+	s.signInRoutes()
 	s.accountRoutes()
+	s.phoneRoutes()
 	s.goalRoutes()
 	s.ragRoutes()
 	s.taskRoutes()

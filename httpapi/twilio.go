@@ -60,6 +60,9 @@ func (s *Server) ownNumber(r *http.Request, u *flux.User, field, to string) (str
 	if to != u.PhoneNumber {
 		return "", &flux.Error{Code: flux.EForbidden, Message: "messages and calls go only to your own phone number"}
 	}
+	if s.phone != nil && !u.PhoneVerified {
+		return "", &flux.Error{Code: flux.EForbidden, Message: "verify your phone number first (POST /api/v1/account/phone/verify/send)"}
+	}
 	return to, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/httpapi/auth"
 )
 
 // config is fluxd's configuration: defaults, overridden by the environment
@@ -20,12 +21,14 @@ type config struct {
 	DatabaseURL       string
 	SupabaseURL       string
 	SupabaseKey       string
+	SupabaseAnonKey   string
 	SupabaseJWTSecret string
 	AdminToken        string
 	CORSOrigins       string
 	LogLevel          string
 	LogFormat         string
 	DemoUserID        string
+	DemoUser          string
 	// getenv reads the environment the configuration came from, for the
 	// feature packages that read their own variables (planner.ConfigFromEnv).
 	getenv func(string) string
@@ -44,13 +47,15 @@ func (c *config) vars() []envVar {
 		{"FLUX_DATA_DIR", "./data", "where the embedded SQLite store (flux.db) lives", &c.DataDir},
 		{"DATABASE_URL", "", "PostgreSQL URL; when set, PostgreSQL is the store instead of SQLite", &c.DatabaseURL},
 		{"SUPABASE_URL", "", "Supabase project URL; enables JWKS (ES256/RS256) token verification", &c.SupabaseURL},
-		{"SUPABASE_KEY", "", "Supabase anon key (accepted for compatibility)", &c.SupabaseKey},
+		{"SUPABASE_KEY", "", "Supabase anon key (accepted for compatibility; the sign-in routes' key when SUPABASE_ANON_KEY is unset)", &c.SupabaseKey},
+		{"SUPABASE_ANON_KEY", "", "the key the /auth/v1 sign-in routes require (local mode); empty accepts any", &c.SupabaseAnonKey},
 		{"SUPABASE_JWT_SECRET", "", "Supabase JWT secret; enables HS256 token verification", &c.SupabaseJWTSecret},
 		{"FLUX_ADMIN_TOKEN", "", "bearer token that makes its caller an admin", &c.AdminToken},
 		{"CORS_ORIGINS", "http://localhost:3000,http://localhost:5173", "allowed browser origins (comma list or JSON array)", &c.CORSOrigins},
 		{"LOG_LEVEL", "INFO", "DEBUG, INFO, WARN or ERROR", &c.LogLevel},
 		{"LOG_FORMAT", "text", "text or json", &c.LogFormat},
-		{"FLUX_DEMO_USER_ID", "", "user id the /scheduler/* routes act for when called without a token (off when empty)", &c.DemoUserID},
+		{"FLUX_DEMO_USER", "", "user id or e-mail the /scheduler/* routes act for when called without a token (off when empty)", &c.DemoUser},
+		{"FLUX_DEMO_USER_ID", "", "user id the /scheduler/* routes act for without a token (FLUX_DEMO_USER takes precedence)", &c.DemoUserID},
 	}
 }
 
@@ -83,10 +88,32 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 	if c.DemoUserID != "" && !flux.ValidID(strings.ToLower(c.DemoUserID)) {
 		return nil, fmt.Errorf("FLUX_DEMO_USER_ID %q: want a user id (UUID)", c.DemoUserID)
 	}
+	if d := strings.TrimSpace(c.DemoUser); d != "" && !flux.ValidID(strings.ToLower(d)) {
+		if _, err := auth.NormalizeEmail(d); err != nil {
+			return nil, fmt.Errorf("FLUX_DEMO_USER %q: want a user id (UUID) or an e-mail address", c.DemoUser)
+		}
+	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)
 	}
 	return c, nil
+}
+
+// demoUser is the user the token-less /scheduler/* routes act for: an id
+// or an e-mail address, "" for none.
+func (c *config) demoUser() string {
+	if d := strings.TrimSpace(c.DemoUser); d != "" {
+		return d
+	}
+	return c.DemoUserID
+}
+
+// anonKey is the key the sign-in routes require ("" for any).
+func (c *config) anonKey() string {
+	if c.SupabaseAnonKey != "" {
+		return c.SupabaseAnonKey
+	}
+	return c.SupabaseKey
 }
 
 // env reads one environment variable of the configuration's environment.

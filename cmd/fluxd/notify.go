@@ -30,7 +30,10 @@ type notifications struct {
 	store      flux.Store // the store, watched by the notifier
 	tasks      *taskCloser
 	api        *httpapi.Notify
-	caps       [][2]string
+	// verifier verifies phone numbers (Twilio Verify); nil when
+	// TWILIO_VERIFY_SERVICE_SID is not set.
+	verifier httpapi.PhoneVerifier
+	caps     [][2]string
 }
 
 // taskCloser is the scheduler, set once it exists (it needs the watched
@@ -100,6 +103,13 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 		} else {
 			callDesc = "log (" + strings.TrimPrefix(err.Error(), "twilio: ") + ")"
 		}
+		if env("TWILIO_VERIFY_SERVICE_SID") != "" {
+			v, err := twilio.NewVerifier(tw)
+			if err != nil {
+				return nil, err
+			}
+			n.verifier = v
+		}
 		if env("TWILIO_WEBHOOK_BASE_URL") == "" {
 			log.Warn("TWILIO_WEBHOOK_BASE_URL is not set: Twilio's webhooks (replies, call keys, statuses) cannot be verified or received")
 		}
@@ -112,7 +122,10 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 	if err != nil {
 		return nil, err
 	}
-	n.dispatcher = notify.NewDispatcher(st, &notify.Options{Channels: channels, Clock: clock, Logger: nlog, AppURL: env("APP_BASE_URL")})
+	// Once numbers can be verified, WhatsApp and calls go only to verified
+	// ones.
+	n.dispatcher = notify.NewDispatcher(st, &notify.Options{Channels: channels, Clock: clock, Logger: nlog, AppURL: env("APP_BASE_URL"),
+		RequireVerifiedPhone: n.verifier != nil})
 	n.esc = escalation.NewService(st, n.dispatcher, &escalation.Options{Clock: clock, Logger: log.With("component", "escalation")})
 	n.notifier = escalation.NewNotifier(st, n.esc, n.tasks, &escalation.NotifierOptions{
 		Lead: lead, Grace: grace, Clock: clock, Logger: log.With("component", "notifier"),
@@ -120,10 +133,15 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 	n.store = n.notifier.Watch(st)
 	n.api = &httpapi.Notify{Dispatcher: n.dispatcher, Escalations: n.esc, Notifier: n.notifier,
 		VAPIDPublicKey: keys.Public, PushAllowedHosts: allowed, Twilio: tw, Paid: paid}
+	phoneDesc := "off (set TWILIO_VERIFY_SERVICE_SID)"
+	if n.verifier != nil {
+		phoneDesc = "twilio verify; WhatsApp and calls only to verified numbers"
+	}
 	n.caps = [][2]string{
 		{"push", pushDesc},
 		{"whatsapp", waDesc},
 		{"call", callDesc},
+		{"phone verification", phoneDesc},
 		{"notifier", fmt.Sprintf("reminders %s ahead, missed after %s unanswered", lead, grace)},
 	}
 	return n, nil

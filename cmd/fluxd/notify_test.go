@@ -315,3 +315,48 @@ func TestNotificationsThroughFakes(t *testing.T) {
 		t.Errorf("alice's call in the log: %+v", n)
 	}
 }
+
+// TestPhoneVerificationThroughTwilioVerify: with TWILIO_VERIFY_SERVICE_SID
+// set, a number is verified through Twilio Verify (the fake), and WhatsApp
+// messages and calls go only to a verified number.
+func TestPhoneVerificationThroughTwilioVerify(t *testing.T) {
+	t.Parallel()
+	tw := fluxtest.NewTwilio(t)
+	ln := listen(t)
+	vars := map[string]string{
+		"FLUX_DATA_DIR": t.TempDir(), "TWILIO_ACCOUNT_SID": tw.AccountSID(), "TWILIO_AUTH_TOKEN": tw.AuthToken(),
+		"TWILIO_API_BASE_URL": tw.URL(), "TWILIO_VERIFY_SERVICE_SID": tw.VerifyServiceSID(),
+		"TWILIO_PHONE_NUMBER": "+15005550006", "TWILIO_WEBHOOK_BASE_URL": "http://" + ln.Addr().String(),
+	}
+	f := startOn(t, vars, ln)
+	if !strings.Contains(f.logs.String(), `name="phone verification" provider="twilio verify`) {
+		t.Errorf("no phone verification capability line:\n%s", f.logs)
+	}
+	alice := mintToken(t, vars, "alice@example.com")
+	const phone = "+4915112345678"
+	if code, _ := f.call(t, "PATCH", "/api/v1/account/me", alice, `{"phone_number": "`+phone+`"}`); code != 200 {
+		t.Fatal("set phone")
+	}
+	wa := `{"task_id": "t1", "task_title": "Buy milk", "recipient_number": "` + phone + `"}`
+	if code, body := f.call(t, "POST", "/notifications/whatsapp", alice, wa); code != 403 {
+		t.Errorf("whatsapp to an unverified number = %d %v", code, body)
+	}
+	if code, body := f.call(t, "POST", "/api/v1/account/phone/verify/send", alice, `{"phone_number": "`+phone+`"}`); code != 200 {
+		t.Fatalf("verify/send = %d %v", code, body)
+	}
+	if code, body := f.call(t, "POST", "/api/v1/account/phone/verify/confirm", alice, `{"phone_number": "`+phone+`", "code": "000000"}`); code == 200 && body["verified"] == true {
+		t.Fatalf("a wrong code verified the number: %v", body)
+	}
+	if code, body := f.call(t, "POST", "/api/v1/account/phone/verify/confirm", alice, `{"phone_number": "`+phone+`", "code": "`+tw.VerifyCode(phone)+`"}`); code != 200 || body["verified"] != true {
+		t.Fatalf("verify/confirm = %d %v", code, body)
+	}
+	if _, me := f.call(t, "GET", "/api/v1/account/me", alice, ""); me["phone_verified"] != true {
+		t.Errorf("after confirming: %v", me)
+	}
+	if code, body := f.call(t, "POST", "/notifications/whatsapp", alice, wa); code != 200 {
+		t.Errorf("whatsapp to the verified number = %d %v", code, body)
+	}
+	if m := tw.Messages(); len(m) != 1 || m[0].To != "whatsapp:"+phone {
+		t.Errorf("twilio received %+v", m)
+	}
+}

@@ -37,8 +37,51 @@ func TestSchedulerThroughFluxd(t *testing.T) {
 	}
 }
 
+// TestDemoUserByEmail: FLUX_DEMO_USER may name a user by e-mail who signs
+// up after fluxd started; until then the timeline is empty.
+func TestDemoUserByEmail(t *testing.T) {
+	t.Parallel()
+	vars := map[string]string{"FLUX_DATA_DIR": t.TempDir(), "FLUX_DEMO_USER": "demo@example.com"}
+	f := start(t, vars)
+	code, body := f.call(t, "GET", "/scheduler/tasks", "", "")
+	if tasks, ok := body["tasks"].([]any); code != 200 || !ok || len(tasks) != 0 {
+		t.Fatalf("GET /scheduler/tasks before the demo user signs up = %d %v", code, body)
+	}
+	code, s := f.call(t, "POST", "/auth/v1/signup", "", `{"email": "demo@example.com", "password": "s3cret-pass", "data": {"name": "Demo"}}`)
+	if code != 200 {
+		t.Fatalf("sign-up = %d %v", code, s)
+	}
+	tok, _ := s["access_token"].(string)
+	code, task := f.call(t, "POST", "/api/v1/tasks", tok, `{"title": "Stretch", "duration_minutes": 20}`)
+	if code != 201 {
+		t.Fatalf("POST /api/v1/tasks = %d %v", code, task)
+	}
+	if code, res := f.call(t, "POST", "/api/v1/schedule", tok, `{}`); code != 200 {
+		t.Fatalf("POST /api/v1/schedule = %d %v", code, res)
+	}
+	code, body = f.call(t, "GET", "/scheduler/tasks", "", "")
+	tasks, _ := body["tasks"].([]any)
+	if code != 200 {
+		t.Fatalf("GET /scheduler/tasks after sign-up = %d %v", code, body)
+	}
+	// The task is placed somewhere in the next days; the timeline shows 48
+	// hours, so it may or may not be on it, but the user is the signed-up one.
+	for _, x := range tasks {
+		if m, _ := x.(map[string]any); m["title"] != "Stretch" {
+			t.Errorf("the timeline shows another user's task: %v", m)
+		}
+	}
+	// `fluxd token` keeps working for the same store.
+	if tok := mintToken(t, vars, "demo@example.com"); tok == "" {
+		t.Error("no token")
+	}
+}
+
 func TestSchedulerConfigRefused(t *testing.T) {
 	t.Parallel()
+	if _, err := loadConfig(newFlagSet(), nil, env(map[string]string{"FLUX_DEMO_USER": "alice"})); err == nil || !strings.Contains(err.Error(), "FLUX_DEMO_USER") {
+		t.Errorf("a demo user that is neither an id nor an e-mail: %v", err)
+	}
 	if _, err := loadConfig(newFlagSet(), nil, env(map[string]string{"FLUX_DEMO_USER_ID": "alice"})); err == nil || !strings.Contains(err.Error(), "FLUX_DEMO_USER_ID") {
 		t.Errorf("a demo user id that is not a UUID: %v", err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/jobs"
@@ -184,8 +185,15 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	}
 	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
 	nm.tasks.s = sched
-	if cfg.DemoUserID != "" {
-		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user_id", cfg.DemoUserID)
+	if demo := cfg.demoUser(); demo != "" {
+		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user", demo)
+	}
+	var signIn *gotrue.Handler
+	if authn.Mode() == auth.ModeLocal {
+		signIn, err = gotrue.New(gotrue.Config{Auth: authn, AnonKey: cfg.anonKey(), Clock: clock, Logger: log.With("component", "sign-in")})
+		if err != nil {
+			return err
+		}
 	}
 	pc := planner.ConfigFromEnv(cfg.env)
 	pc.Clock, pc.Logger = clock, log.With("component", "planner")
@@ -199,13 +207,14 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	chat, chatCap := openChat(cfg, pc, goals, sched, log)
 	srv := httpapi.New(httpapi.Config{
 		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
-		Scheduler: sched, DemoUserID: cfg.DemoUserID,
-		CORSOrigins: httpapi.ParseOrigins(cfg.CORSOrigins),
-		RAG:         lib,
-		Voice:       vs,
-		Notify:      nm.api,
-		Chat:        chat,
-		Checks:      map[string]func(context.Context) error{"jobs": b.queue.Ping},
+		Scheduler: sched, DemoUser: cfg.demoUser(), SignIn: signIn,
+		CORSOrigins:   httpapi.ParseOrigins(cfg.CORSOrigins),
+		RAG:           lib,
+		Voice:         vs,
+		Notify:        nm.api,
+		PhoneVerifier: nm.verifier,
+		Chat:          chat,
+		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
 	if err := b.queue.Start(ctx); err != nil {
@@ -232,6 +241,14 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	log.Info("fluxd listening", "url", "http://"+ln.Addr().String(), "version", version)
+	if signIn != nil {
+		key := "any non-empty value (set SUPABASE_ANON_KEY here to require one)"
+		if cfg.anonKey() != "" {
+			key = "the value of fluxd's SUPABASE_ANON_KEY"
+		}
+		log.Info("frontend sign-in: set the frontend's SUPABASE_URL and VITE_SUPABASE_URL to fluxd's URL, and its SUPABASE_ANON_KEY and VITE_SUPABASE_ANON_KEY to "+key,
+			"SUPABASE_URL", "http://"+ln.Addr().String())
+	}
 
 	select {
 	case err := <-errc:
@@ -257,7 +274,10 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 
 // capabilities says, one line each, which provider serves what.
 func capabilities(cfg *config, b *backend, a *auth.Authenticator) [][2]string {
-	authDesc := "local tokens (fluxd token --user EMAIL)"
+	authDesc := "local tokens (fluxd token --user EMAIL) and sign-in at /auth/v1"
+	if cfg.anonKey() != "" {
+		authDesc += " (anon key required)"
+	}
 	if a.Mode() == auth.ModeSupabase {
 		var parts []string
 		if cfg.SupabaseJWTSecret != "" {

@@ -42,6 +42,10 @@ type Principal struct {
 	Email  string
 	Name   string
 	Role   string
+	// SessionID is the token's session_id claim: the sign-in session it
+	// was minted for (local sign-in or Supabase); empty for the tokens of
+	// `fluxd token`.
+	SessionID string
 	// Admin callers may act for any user.
 	Admin bool
 }
@@ -72,6 +76,24 @@ type Config struct {
 	HTTPClient *http.Client
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+
+	// The settings of local sign-in (see SignUp), used in local mode only.
+
+	// AccessTokenTTL is the lifetime of a signed-in session's access
+	// tokens; 0 means DefaultAccessTokenTTL (1 hour, as Supabase's).
+	AccessTokenTTL time.Duration
+	// RefreshReuseInterval is how long after its use a refresh token may be
+	// presented again (two requests that refreshed the same session at
+	// once), getting a new token of the same session instead of revoking
+	// it; 0 means DefaultRefreshReuseInterval (10s, as Supabase's);
+	// negative means never.
+	RefreshReuseInterval time.Duration
+	// Password sets the argon2id cost of new password hashes; zero means
+	// DefaultPasswordParams.
+	Password PasswordParams
+	// MinPasswordLength is the shortest password sign-up accepts; 0 means
+	// DefaultMinPasswordLength (6, as Supabase's).
+	MinPasswordLength int
 }
 
 // Authenticator verifies bearer tokens.
@@ -140,18 +162,39 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 // Mode reports how tokens are verified.
 func (a *Authenticator) Mode() Mode { return a.mode }
 
-// Claims are the claims fluxd reads from a token.
+// Claims are the claims fluxd reads from a token, and writes into the
+// tokens it mints (with Supabase's names).
 type Claims struct {
 	jwt.RegisteredClaims
 	Email        string         `json:"email,omitempty"`
+	Phone        string         `json:"phone,omitempty"`
 	Role         string         `json:"role,omitempty"`
+	AppMetadata  map[string]any `json:"app_metadata,omitempty"`
 	UserMetadata map[string]any `json:"user_metadata,omitempty"`
+	SessionID    string         `json:"session_id,omitempty"`
+	// AAL and AMR say how the session signed in (Supabase's "aal1" and
+	// [{"method": "password", "timestamp": ...}]).
+	AAL string     `json:"aal,omitempty"`
+	AMR []AMREntry `json:"amr,omitempty"`
+	// IsAnonymous is false in the tokens of local sign-in.
+	IsAnonymous *bool `json:"is_anonymous,omitempty"`
+}
+
+// AMREntry is one authentication method of a session.
+type AMREntry struct {
+	Method    string `json:"method"`
+	Timestamp int64  `json:"timestamp"`
 }
 
 // ErrExpired is wrapped by the error for an expired token.
 var ErrExpired = &flux.Error{Code: flux.EUnauthorized, Message: "Token expired"}
 
 var errInvalid = &flux.Error{Code: flux.EUnauthorized, Message: "Invalid or expired token"}
+
+// ErrRevoked is the error for a well-signed local token that was revoked:
+// signed out, its session revoked, or its user deleted. Its message is
+// errInvalid's; only the sign-in routes tell the two apart.
+var ErrRevoked = &flux.Error{Code: flux.EUnauthorized, Message: "Invalid or expired token"}
 var errMissing = &flux.Error{Code: flux.EUnauthorized, Message: "Not authenticated"}
 
 // Authenticate reads the bearer token of r and returns its caller, or an
@@ -194,7 +237,7 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 	if !flux.ValidID(claims.Subject) {
 		return nil, errInvalid
 	}
-	p := &Principal{UserID: claims.Subject, Email: claims.Email, Role: claims.Role, Admin: claims.Role == AdminRole}
+	p := &Principal{UserID: claims.Subject, Email: claims.Email, Role: claims.Role, SessionID: claims.SessionID, Admin: claims.Role == AdminRole}
 	if n, ok := claims.UserMetadata["full_name"].(string); ok && n != "" {
 		p.Name = n
 	} else if n, ok := claims.UserMetadata["name"].(string); ok {
@@ -206,12 +249,12 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		}
 		t, err := a.cfg.Store.Tokens().GetToken(ctx, claims.ID)
 		if flux.IsCode(err, flux.ENotFound) {
-			return nil, errInvalid // revoked, or its user was deleted
+			return nil, ErrRevoked // revoked, or its user was deleted
 		}
 		if err != nil {
 			return nil, fmt.Errorf("auth: look up token: %w", err)
 		}
-		if t.UserID != claims.Subject {
+		if t.UserID != claims.Subject || t.SessionID != claims.SessionID {
 			return nil, errInvalid
 		}
 	}
@@ -251,10 +294,17 @@ func (a *Authenticator) Issue(ctx context.Context, u *flux.User, ttl time.Durati
 	if ttl <= 0 || ttl > 366*24*time.Hour {
 		return "", flux.Errorf(flux.EInvalid, "ttl must be between 1s and 366 days")
 	}
+	s, _, err := a.mint(ctx, a.cfg.Store, u, "", ttl, nil)
+	return s, err
+}
+
+// mint records a token for the user (of the sign-in session sessionID, or
+// none) in st and signs it; edit, when not nil, adds claims.
+func (a *Authenticator) mint(ctx context.Context, st flux.Stores, u *flux.User, sessionID string, ttl time.Duration, edit func(*Claims)) (string, time.Time, error) {
 	now := a.clock.Now()
-	rec := &flux.LocalToken{ID: flux.NewID(), UserID: u.ID, ExpiresAt: now.Add(ttl)}
-	if err := a.cfg.Store.Tokens().CreateToken(ctx, rec); err != nil {
-		return "", fmt.Errorf("auth: record token: %w", err)
+	rec := &flux.LocalToken{ID: flux.NewID(), UserID: u.ID, SessionID: sessionID, ExpiresAt: now.Add(ttl)}
+	if err := st.Tokens().CreateToken(ctx, rec); err != nil {
+		return "", time.Time{}, fmt.Errorf("auth: record token: %w", err)
 	}
 	claims := Claims{
 		RegisteredClaims: jwt.RegisteredClaims{
@@ -265,20 +315,26 @@ func (a *Authenticator) Issue(ctx context.Context, u *flux.User, ttl time.Durati
 			IssuedAt:  jwt.NewNumericDate(now),
 			ID:        rec.ID,
 		},
-		Email: u.Email,
-		Role:  "authenticated",
+		Email:     u.Email,
+		Role:      "authenticated",
+		SessionID: sessionID,
 	}
 	if u.Name != "" {
 		claims.UserMetadata = map[string]any{"name": u.Name}
 	}
+	if edit != nil {
+		edit(&claims)
+	}
 	s, err := jwt.NewWithClaims(jwt.SigningMethodHS256, claims).SignedString(a.hmacSecret)
 	if err != nil {
-		return "", fmt.Errorf("auth: sign token: %w", err)
+		return "", time.Time{}, fmt.Errorf("auth: sign token: %w", err)
 	}
-	return s, nil
+	// The expiry as the token states it: whole seconds.
+	return s, claims.ExpiresAt.Time, nil
 }
 
-// PruneTokensArgs is the periodic job that deletes expired local tokens.
+// PruneTokensArgs is the periodic job that deletes expired local tokens
+// and used refresh tokens.
 type PruneTokensArgs struct{}
 
 // Kind implements flux.JobArgs.
@@ -294,6 +350,16 @@ func PruneTokens(store flux.Store, clock flux.Clock, log *slog.Logger) func(cont
 		}
 		if n > 0 && log != nil {
 			log.InfoContext(ctx, "auth: pruned expired local tokens", "count", n)
+		}
+		// A used refresh token is kept a day, so that a late reuse is still
+		// recognised as one (and revokes its session); after that it is
+		// simply unknown.
+		n, err = store.Auth().DeleteRevokedRefreshTokens(ctx, clock.Now().Add(-24*time.Hour))
+		if err != nil {
+			return fmt.Errorf("auth: prune refresh tokens: %w", err)
+		}
+		if n > 0 && log != nil {
+			log.InfoContext(ctx, "auth: pruned used refresh tokens", "count", n)
 		}
 		return nil
 	}

@@ -122,6 +122,9 @@ func (d *db) Tokens() flux.TokenStore { return d }
 // Secrets returns d as the secret store.
 func (d *db) Secrets() flux.SecretStore { return d }
 
+// Auth returns d as the local sign-in store.
+func (d *db) Auth() flux.AuthStore { return d }
+
 // Errors.
 
 // constraintErrors turns a violated constraint (by name) into the error the

@@ -204,3 +204,6 @@ func (s *Store) Tokens() flux.TokenStore { return s.db }
 
 // Secrets returns the secret store.
 func (s *Store) Secrets() flux.SecretStore { return s.db }
+
+// Auth returns the local sign-in store.
+func (s *Store) Auth() flux.AuthStore { return s.db }

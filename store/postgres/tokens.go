@@ -10,11 +10,11 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const tokenCols = `id, user_id, expires_at, created_at`
+const tokenCols = `id, user_id, coalesce(session_id::text, ''), expires_at, created_at`
 
 func scanToken(r pgx.Row) (*flux.LocalToken, error) {
 	var t flux.LocalToken
-	if err := r.Scan(&t.ID, &t.UserID, &t.ExpiresAt, &t.CreatedAt); err != nil {
+	if err := r.Scan(&t.ID, &t.UserID, &t.SessionID, &t.ExpiresAt, &t.CreatedAt); err != nil {
 		return nil, err
 	}
 	return &t, nil
@@ -34,11 +34,21 @@ func (d *db) CreateToken(ctx context.Context, t *flux.LocalToken) error {
 	if !flux.ValidID(v.UserID) {
 		return notFound("user")
 	}
+	if v.SessionID != "" && !flux.ValidID(v.SessionID) {
+		return notFound("session")
+	}
 	v.ExpiresAt = flux.StoreTime(v.ExpiresAt)
 	v.CreatedAt = d.now()
-	if _, err := d.q.Exec(ctx, `INSERT INTO local_tokens (`+tokenCols+`) VALUES ($1, $2, $3, $4)`,
-		v.ID, v.UserID, v.ExpiresAt, v.CreatedAt); err != nil {
+	// A session, when named, must be the user's.
+	tag, err := d.q.Exec(ctx, `INSERT INTO local_tokens (id, user_id, session_id, expires_at, created_at)
+		SELECT $1, $2, $3, $4, $5
+		WHERE $3::uuid IS NULL OR EXISTS (SELECT 1 FROM auth_sessions WHERE id = $3 AND user_id = $2)`,
+		v.ID, v.UserID, uuidArg(v.SessionID), v.ExpiresAt, v.CreatedAt)
+	if err != nil {
 		return mapErr("create token", err)
+	}
+	if tag.RowsAffected() == 0 {
+		return notFound("session")
 	}
 	*t = v
 	return nil

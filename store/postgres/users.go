@@ -263,6 +263,9 @@ func (d *db) ExportUser(ctx context.Context, id string) (*flux.UserExport, error
 		if x.Patterns, err = collect(ctx, q, op, scanPattern, `SELECT `+patternCols+` FROM patterns WHERE user_id = $1 ORDER BY created_at DESC, id DESC`, id); err != nil {
 			return err
 		}
+		if x.AuthSessions, err = collect(ctx, q, op, scanSession, `SELECT `+sessionCols+` FROM auth_sessions WHERE user_id = $1 ORDER BY created_at, id`, id); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -132,6 +132,9 @@ func (s *stores) Tokens() flux.TokenStore { return s }
 // Secrets returns the secret store.
 func (s *stores) Secrets() flux.SecretStore { return s }
 
+// Auth returns the local sign-in store.
+func (s *stores) Auth() flux.AuthStore { return s }
+
 // --- errors ---
 
 // dbError wraps a driver error with the operation; a *flux.Error (from

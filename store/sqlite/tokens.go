@@ -23,6 +23,9 @@ func (s *stores) CreateToken(ctx context.Context, t *flux.LocalToken) error {
 	if !flux.ValidID(v.UserID) {
 		return notFound("user")
 	}
+	if v.SessionID != "" && !flux.ValidID(v.SessionID) {
+		return notFound("session")
+	}
 	err := s.write(ctx, func(q querier) error {
 		ok, err := exists(ctx, q, "SELECT 1 FROM users WHERE id = ?", v.UserID)
 		if err != nil {
@@ -31,8 +34,13 @@ func (s *stores) CreateToken(ctx context.Context, t *flux.LocalToken) error {
 		if !ok {
 			return notFound("user")
 		}
-		if _, err := q.ExecContext(ctx, "INSERT INTO local_tokens (id, user_id, expires_at, created_at) VALUES (?, ?, ?, ?)",
-			v.ID, v.UserID, micros(v.ExpiresAt), micros(v.CreatedAt)); err != nil {
+		if v.SessionID != "" {
+			if err := checkOwned(ctx, q, "auth_sessions", "session", v.UserID, v.SessionID); err != nil {
+				return err
+			}
+		}
+		if _, err := q.ExecContext(ctx, "INSERT INTO local_tokens (id, user_id, session_id, expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+			v.ID, v.UserID, nullString(v.SessionID), micros(v.ExpiresAt), micros(v.CreatedAt)); err != nil {
 			return insertError("create token", err, "a token with this id already exists")
 		}
 		return nil
@@ -53,8 +61,8 @@ func (s *stores) GetToken(ctx context.Context, id string) (*flux.LocalToken, err
 		t                flux.LocalToken
 		expires, created int64
 	)
-	err := s.r.QueryRowContext(ctx, "SELECT id, user_id, expires_at, created_at FROM local_tokens WHERE id = ?", id).
-		Scan(&t.ID, &t.UserID, &expires, &created)
+	err := s.r.QueryRowContext(ctx, "SELECT id, user_id, coalesce(session_id, ''), expires_at, created_at FROM local_tokens WHERE id = ?", id).
+		Scan(&t.ID, &t.UserID, &t.SessionID, &expires, &created)
 	if err != nil {
 		return nil, rowError("get token", "token", err)
 	}

@@ -342,6 +342,9 @@ func (s *stores) ExportUser(ctx context.Context, id string) (*flux.UserExport, e
 		if x.Patterns, err = queryAll(ctx, q, op, scanPattern, "SELECT "+patternColumns+" FROM patterns WHERE user_id = ? ORDER BY created_at DESC, id DESC", id); err != nil {
 			return err
 		}
+		if x.AuthSessions, err = queryAll(ctx, q, op, scanSession, "SELECT "+sessionColumns+" FROM auth_sessions WHERE user_id = ? ORDER BY created_at, id", id); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -74,6 +74,17 @@ func writeEverything(ctx context.Context, t *testing.T, tx flux.Stores) (*datase
 	if err := tx.Tokens().CreateToken(ctx, &tok); err != nil {
 		return nil, fmt.Errorf("CreateToken: %w", err)
 	}
+	if err := tx.Auth().SetPasswordHash(ctx, u.ID, "$argon2id$tx"); err != nil {
+		return nil, fmt.Errorf("SetPasswordHash: %w", err)
+	}
+	sess := flux.AuthSession{UserID: u.ID}
+	if err := tx.Auth().CreateSession(ctx, &sess); err != nil {
+		return nil, fmt.Errorf("CreateSession: %w", err)
+	}
+	rt := flux.RefreshToken{UserID: u.ID, SessionID: sess.ID, Hash: "tx-" + u.ID}
+	if err := tx.Auth().CreateRefreshToken(ctx, &rt); err != nil {
+		return nil, fmt.Errorf("CreateRefreshToken: %w", err)
+	}
 	// Reads inside the transaction see its writes.
 	got, err := tx.Users().GetUser(ctx, u.ID)
 	if err != nil {
@@ -94,6 +105,7 @@ func writeEverything(ctx context.Context, t *testing.T, tx flux.Stores) (*datase
 	d.PushSubscriptions = []flux.PushSubscription{ps}
 	d.Notifications, d.Escalations, d.Patterns = []flux.Notification{n}, []flux.Escalation{esc}, []flux.Pattern{pt}
 	d.Tokens = []flux.LocalToken{tok}
+	d.AuthSessions, d.Refresh, d.PasswordHash = []flux.AuthSession{sess}, []flux.RefreshToken{rt}, "$argon2id$tx"
 	return d, nil
 }
 
@@ -272,5 +284,16 @@ func writeAgain(e *env, d *dataset) (*flux.User, error) {
 		return nil, err
 	}
 	tok := flux.LocalToken{ID: d.Tokens[0].ID, UserID: u.ID, ExpiresAt: tm("2027-01-01T00:00:00Z")}
-	return u, e.s.Tokens().CreateToken(e.ctx, &tok)
+	if err := e.s.Tokens().CreateToken(e.ctx, &tok); err != nil {
+		return nil, err
+	}
+	if len(d.AuthSessions) == 0 || len(d.Refresh) == 0 {
+		return u, nil
+	}
+	s := flux.AuthSession{ID: d.AuthSessions[0].ID, UserID: u.ID}
+	if err := e.s.Auth().CreateSession(e.ctx, &s); err != nil {
+		return nil, err
+	}
+	rt := flux.RefreshToken{ID: d.Refresh[0].ID, UserID: u.ID, SessionID: s.ID, Hash: d.Refresh[0].Hash}
+	return u, e.s.Auth().CreateRefreshToken(e.ctx, &rt)
 }

@@ -308,6 +308,10 @@ func (e *env) token(userID string, expires time.Time) *flux.LocalToken {
 type dataset struct {
 	flux.UserExport
 	Tokens []flux.LocalToken
+	// Refresh are the refresh tokens of the user's sessions; PasswordHash
+	// their password hash. Neither is exported.
+	Refresh      []flux.RefreshToken
+	PasswordHash string
 }
 
 // populate stores one or more of every kind of row for a new user and
@@ -353,6 +357,15 @@ func (e *env) populate() *dataset {
 		*e.notification(id, func(n *flux.Notification) { n.Channel = flux.ChannelLog }))
 	d.Patterns = append(d.Patterns, *e.pattern(id, "time_avoidance"), *e.pattern(id, "best_time"))
 	d.Tokens = append(d.Tokens, *e.token(id, tm("2027-01-01T00:00:00Z")))
+	d.PasswordHash = "$argon2id$v=19$m=19456,t=2,p=1$" + id
+	must(e.t, e.s.Auth().SetPasswordHash(e.ctx, id, d.PasswordHash), "SetPasswordHash")
+	for range 2 {
+		s := e.session(id)
+		d.Refresh = append(d.Refresh, *e.refresh(id, s.ID))
+		d.Tokens = append(d.Tokens, *e.sessionToken(id, s.ID))
+		d.AuthSessions = append(d.AuthSessions, *s)
+		e.clock.Advance(time.Millisecond)
+	}
 	d.User = *mustGet[*flux.User](e.t, "GetUser")(e.s.Users().GetUser(e.ctx, id))
 	return d
 }
@@ -377,6 +390,7 @@ func sortExport(x *flux.UserExport) {
 	x.Notifications = byID(x.Notifications)
 	x.Escalations = byID(x.Escalations)
 	x.Patterns = byID(x.Patterns)
+	x.AuthSessions = byID(x.AuthSessions)
 }
 
 // wantExport checks that ExportUser returns exactly d.

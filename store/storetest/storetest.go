@@ -93,6 +93,7 @@ func Run(t *testing.T, open Opener) {
 		{"Patterns", testPatterns},
 		{"Tokens", testTokens},
 		{"Secrets", testSecrets},
+		{"Auth", testAuth},
 		{"Articles", testArticles},
 		{"Ownership", testOwnership},
 		{"Atomic", testAtomic},

@@ -408,6 +408,18 @@ func wantNoRows(e *env, when string, d *dataset) {
 		_, err := e.s.Tokens().GetToken(ctx, x.ID)
 		wantNotFound(t, err, "GetToken "+when)
 	}
+	for _, x := range d.AuthSessions {
+		_, err := e.s.Auth().GetSession(ctx, id, x.ID)
+		wantNotFound(t, err, "GetSession "+when)
+	}
+	for _, x := range d.Refresh {
+		_, err := e.s.Auth().RefreshTokenByHash(ctx, x.Hash)
+		wantNotFound(t, err, "RefreshTokenByHash "+when)
+	}
+	if d.PasswordHash != "" {
+		_, err := e.s.Auth().PasswordHash(ctx, id)
+		wantNotFound(t, err, "PasswordHash "+when)
+	}
 	subs, err := e.s.PushSubscriptions().ListPushSubscriptions(ctx, id)
 	must(t, err, "ListPushSubscriptions "+when)
 	wantIDs(t, "ListPushSubscriptions "+when, nil, idsOf(subs))
@@ -438,6 +450,10 @@ func wantNoRows(e *env, when string, d *dataset) {
 		},
 		"ListPatterns": func() (int, error) {
 			x, _, err := e.s.Patterns().ListPatterns(ctx, id, flux.PatternFilter{}, flux.Page{})
+			return len(x), err
+		},
+		"ListSessions": func() (int, error) {
+			x, err := e.s.Auth().ListSessions(ctx, id)
 			return len(x), err
 		},
 	}
