@@ -1,7 +1,6 @@
 package notify_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -24,29 +23,12 @@ type env struct {
 	ctx   context.Context
 	store flux.Store
 	d     *notify.Dispatcher
-	logs  *syncBuffer
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *fluxtest.Logs
 }
 
 func newEnv(t *testing.T, kind string, opts notify.Options) *env {
 	t.Helper()
-	logs := &syncBuffer{}
+	logs := &fluxtest.Logs{}
 	opts.Logger = slog.New(slog.NewTextHandler(logs, nil))
 	var d *notify.Dispatcher
 	st, _ := jobstest.Open(t, kind, &jobstest.Options{Clock: opts.Clock, Register: func(ws *jobs.Workers) error {

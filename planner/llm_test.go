@@ -1,7 +1,6 @@
 package planner
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,34 +17,16 @@ import (
 	openai "github.com/sashabaranov/go-openai"
 )
 
-// syncBuffer is a log sink safe for the server and client goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type llmHarness struct {
 	fake *fluxtest.LLM
 	llm  *LLM
-	logs *syncBuffer
+	logs *fluxtest.Logs
 }
 
 func newHarness(t *testing.T, mod func(*LLMConfig)) *llmHarness {
 	t.Helper()
 	fake := fluxtest.NewLLM(t)
-	logs := &syncBuffer{}
+	logs := &fluxtest.Logs{}
 	cfg := LLMConfig{
 		BaseURL:    fake.URL(),
 		APIKey:     fake.APIKey(),

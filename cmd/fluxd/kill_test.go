@@ -29,7 +29,7 @@ func TestMain(m *testing.M) {
 // process is fluxd running as a child process.
 type process struct {
 	cmd  *exec.Cmd
-	logs *syncBuffer
+	logs *fluxtest.Logs
 	done chan struct{}
 }
 
@@ -47,7 +47,7 @@ func spawn(t *testing.T, vars map[string]string, url string) *process {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &process{cmd: cmd, logs: &syncBuffer{}, done: make(chan struct{})}
+	p := &process{cmd: cmd, logs: &fluxtest.Logs{}, done: make(chan struct{})}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}

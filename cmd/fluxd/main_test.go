@@ -16,33 +16,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/fluxlife/flux/fluxtest"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
 	"github.com/jackc/pgx/v5"
 )
-
-// syncBuffer is a log sink safe for the server's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 // fluxd is one running server.
 type fluxd struct {
 	url  string
 	stop func()
-	logs *syncBuffer
+	logs *fluxtest.Logs
 }
 
 func env(m map[string]string) func(string) string {
@@ -73,7 +56,7 @@ func startOn(t *testing.T, vars map[string]string, ln net.Listener) *fluxd {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	logs := &syncBuffer{}
+	logs := &fluxtest.Logs{}
 	done := make(chan error, 1)
 	go func() { done <- serve(ctx, cfg, logs, ln) }()
 	f := &fluxd{url: "http://" + ln.Addr().String(), logs: logs}

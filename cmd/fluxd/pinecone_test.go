@@ -167,7 +167,7 @@ func TestFluxdPineconeDimensionMismatch(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	logs := &syncBuffer{}
+	logs := &fluxtest.Logs{}
 	err = serve(context.Background(), cfg, logs, ln)
 	if err == nil {
 		t.Fatal("fluxd started on an index of the wrong dimension")

@@ -1,7 +1,6 @@
 package twilio_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"encoding/xml"
@@ -30,24 +29,6 @@ const (
 	callerID   = "+15005550006"
 	templateID = "HXabcdef0123456789abcdef0123456789"
 )
-
-// syncBuffer is a log sink safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 // app stands in for fluxd's Twilio routes: it serves call TwiML for the
 // messages sent through its channel wrapper, answers gathers, status
@@ -154,14 +135,14 @@ type env struct {
 	fake   *fluxtest.Twilio
 	app    *app
 	client *twilio.Client
-	logs   *syncBuffer
+	logs   *fluxtest.Logs
 	clock  *fluxtest.Clock
 }
 
 func newEnv(t *testing.T, mod func(*twilio.Config)) *env {
 	t.Helper()
 	fake := fluxtest.NewTwilio(t)
-	e := &env{fake: fake, app: newApp(t, fake), logs: &syncBuffer{}, clock: fluxtest.NewClock(time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC))}
+	e := &env{fake: fake, app: newApp(t, fake), logs: &fluxtest.Logs{}, clock: fluxtest.NewClock(time.Date(2026, 3, 4, 18, 0, 0, 0, time.UTC))}
 	cfg := twilio.Config{
 		AccountSID:       fake.AccountSID(),
 		AuthToken:        fake.AuthToken(),

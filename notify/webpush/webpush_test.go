@@ -1,7 +1,6 @@
 package webpush_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,25 +33,7 @@ type env struct {
 	keys  webpush.Keys
 	ch    *webpush.Channel
 	user  string
-	logs  *syncBuffer
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent writes (the log).
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *fluxtest.Logs
 }
 
 // shared is the store of the channel tests, one SQLite file for the
@@ -82,7 +63,7 @@ func TestMain(m *testing.M) {
 func newEnv(t testing.TB, edit func(*webpush.Options)) *env {
 	t.Helper()
 	ctx := context.Background()
-	e := &env{push: fluxtest.NewPushService(t), store: shared, logs: &syncBuffer{}}
+	e := &env{push: fluxtest.NewPushService(t), store: shared, logs: &fluxtest.Logs{}}
 	u := flux.NewUser(flux.NewID(), "", "Ada")
 	if err := e.store.Users().CreateUser(ctx, u); err != nil {
 		t.Fatal(err)
