@@ -279,6 +279,7 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 		}
 		now := s.clock.Now()
 		var skip string
+		nid := flux.NewID() // the step's send, recorded with the step
 		esc, err := tx.Escalations().UpdateEscalation(ctx, a.UserID, a.EscalationID, func(e *flux.Escalation) error {
 			if e.Status != flux.EscalationRunning || a.Step < 0 || a.Step >= len(e.Steps) || e.Steps[a.Step].Status != flux.StepPending {
 				return errStop
@@ -291,7 +292,7 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 			if skip != "" {
 				st.Status, st.Error = flux.StepSkipped, skip
 			} else {
-				st.Status, st.SentAt = flux.StepSent, &now
+				st.Status, st.SentAt, st.NotificationID = flux.StepSent, &now, nid
 			}
 			if last(e, a.Step) {
 				e.Status, e.EndedAt = flux.EscalationExhausted, &now
@@ -312,16 +313,9 @@ func (s *Service) Step(ctx context.Context, a StepArgs) error {
 		}
 		st := esc.Steps[a.Step]
 		ns, err := s.send.Record(ctx, tx, notify.Request{
-			UserID: u.ID, TaskID: esc.TaskID, EscalationID: esc.ID, Priority: esc.Priority,
+			ID: nid, UserID: u.ID, TaskID: esc.TaskID, EscalationID: esc.ID, Priority: esc.Priority,
 			Channels: []flux.Channel{st.Channel}, Title: esc.Title, Body: esc.Message,
 			Key: fmt.Sprintf("escalation:%s:%d", esc.ID, a.Step),
-		})
-		if err != nil {
-			return err
-		}
-		_, err = tx.Escalations().UpdateEscalation(ctx, a.UserID, a.EscalationID, func(e *flux.Escalation) error {
-			e.Steps[a.Step].NotificationID = ns[0].ID
-			return nil
 		})
 		sent = ns
 		return err

@@ -115,6 +115,10 @@ func (d *Dispatcher) TaskURL(taskID string) string { return d.appURL + "/tasks/"
 
 // Request asks for one notification to one user, on one or more channels.
 type Request struct {
+	// ID, when set, is the id of the log entry of a request on a single
+	// channel (a caller that records the id beside its own state before
+	// the entry exists); empty means new ids.
+	ID           string
 	UserID       string
 	TaskID       string
 	EscalationID string
@@ -275,6 +279,9 @@ func (d *Dispatcher) check(req Request) error {
 	if len(req.Channels) == 0 {
 		fs = append(fs, flux.FieldError{Field: "channels", Message: "name at least one channel"})
 	}
+	if req.ID != "" && (len(req.Channels) > 1 || !flux.ValidID(req.ID)) {
+		fs = append(fs, flux.FieldError{Field: "id", Message: "a chosen id must be a UUID, for a request on one channel"})
+	}
 	for _, ch := range req.Channels {
 		if _, ok := d.channels[string(ch)]; !ok {
 			fs = append(fs, flux.FieldError{Field: "channels", Message: fmt.Sprintf("unknown channel %q", ch)})
@@ -358,7 +365,7 @@ func (d *Dispatcher) record(ctx context.Context, tx flux.Stores, u *flux.User, r
 		return nil, false, fmt.Errorf("notify: encode payload: %w", err)
 	}
 	n := &flux.Notification{
-		UserID: u.ID, TaskID: req.TaskID, EscalationID: req.EscalationID, Channel: ch,
+		ID: req.ID, UserID: u.ID, TaskID: req.TaskID, EscalationID: req.EscalationID, Channel: ch,
 		Status: flux.NotificationPending, Title: req.Title, Body: req.Body, IdempotencyKey: key,
 		Payload: raw,
 	}
@@ -432,11 +439,16 @@ func (d *Dispatcher) attempt(ctx context.Context, userID, id string) (outcome, e
 	if n.Status != flux.NotificationPending {
 		return outcome{n: n, err: errors.New(n.Error)}, nil
 	}
-	u, err := d.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return outcome{n: n}, err
+	var lastInbound *time.Time
+	if n.Channel == flux.ChannelWhatsApp {
+		// WhatsApp's 24-hour window is the user's, as it stands now.
+		u, err := d.store.Users().GetUser(ctx, userID)
+		if err != nil {
+			return outcome{n: n}, err
+		}
+		lastInbound = u.WhatsAppLastInboundAt
 	}
-	m, err := message(n, u)
+	m, err := message(n, lastInbound)
 	if err != nil {
 		return d.finish(ctx, n, nil, Permanent(err))
 	}
@@ -528,8 +540,9 @@ func (d *Dispatcher) Deliver(ctx context.Context, a DeliverArgs) error {
 	return nil
 }
 
-// message rebuilds the Message of entry n for user u.
-func message(n *flux.Notification, u *flux.User) (Message, error) {
+// message rebuilds the Message of entry n; lastInbound is when its user
+// last wrote on WhatsApp.
+func message(n *flux.Notification, lastInbound *time.Time) (Message, error) {
 	var p payload
 	if len(n.Payload) > 0 {
 		if err := json.Unmarshal(n.Payload, &p); err != nil {
@@ -540,7 +553,7 @@ func message(n *flux.Notification, u *flux.User) (Message, error) {
 		ID: n.ID, UserID: n.UserID, TaskID: n.TaskID, EscalationID: n.EscalationID,
 		Priority: p.Priority, Title: n.Title, Body: n.Body, To: n.Recipient, URL: p.URL,
 		Data: p.Data, Actions: p.Actions, TTL: time.Duration(p.TTL) * time.Second,
-		LastInboundAt: u.WhatsAppLastInboundAt,
+		LastInboundAt: lastInbound,
 	}
 	if m.Priority == "" {
 		m.Priority = flux.PriorityStandard
