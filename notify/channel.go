@@ -62,7 +62,7 @@ type Message struct {
 	// payload's data object).
 	Data map[string]string
 	// Actions are the buttons of a push notification. Nil means the
-	// reminder actions (done, snooze, missed) when TaskID is set, none
+	// reminder actions (done, reschedule, missed) when TaskID is set, none
 	// otherwise.
 	Actions []Action
 	// TTL is how long a push service keeps an undelivered message; 0
@@ -86,11 +86,12 @@ type Action struct {
 }
 
 // ReminderActions are the buttons of a task reminder, as the original
-// system had them: done, snooze, missed.
+// system sent them and its frontend's service worker handles them: done,
+// reschedule, missed.
 func ReminderActions() []Action {
 	return []Action{
 		{Action: "done", Title: "✓ Done"},
-		{Action: "snooze", Title: "⏰ Snooze"},
+		{Action: "reschedule", Title: "⏰ Reschedule"},
 		{Action: "missed", Title: "✗ Missed"},
 	}
 }

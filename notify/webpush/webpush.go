@@ -451,11 +451,19 @@ func topic(id string) string {
 	return hex.EncodeToString(sum[:16])
 }
 
+// maxTaskName caps the task_name of a push message (the service worker puts
+// it in a URL); the title itself is shortened only as the size demands.
+const maxTaskName = 100
+
 // payload is the push message as the service worker reads it; its shape is
-// the original system's.
+// the original system's: the notification fields, a data object, and, as
+// the original frontend's service worker reads them, the task's id and
+// name at the top level too.
 type payload struct {
 	Title              string            `json:"title"`
 	Body               string            `json:"body"`
+	TaskID             string            `json:"task_id,omitempty"`
+	TaskName           string            `json:"task_name,omitempty"`
 	Icon               *string           `json:"icon"`
 	Badge              *string           `json:"badge"`
 	Tag                string            `json:"tag"`
@@ -471,6 +479,7 @@ func (c *Channel) message(m notify.Message) ([]byte, error) {
 	p := payload{
 		Title:              m.Title,
 		Body:               m.Body,
+		TaskID:             m.TaskID,
 		Tag:                m.TaskID,
 		RequireInteraction: m.Priority == flux.PriorityImportant || m.Priority == flux.PriorityMustNotMiss,
 		Data:               make(map[string]string, len(m.Data)+4),
@@ -478,6 +487,12 @@ func (c *Channel) message(m notify.Message) ([]byte, error) {
 	}
 	if p.Tag == "" {
 		p.Tag = m.ID
+	}
+	if m.TaskID != "" {
+		p.TaskName = m.Title
+		if r := []rune(p.TaskName); len(r) > maxTaskName {
+			p.TaskName = string(r[:maxTaskName-1]) + "…"
+		}
 	}
 	if c.icon != "" {
 		p.Icon = &c.icon

@@ -187,6 +187,7 @@ func TestSendPayloadAndHeaders(t *testing.T) {
 	}
 	want := map[string]any{
 		"title": "Evening run", "body": "5 km easy, due at 18:30",
+		"task_id": task, "task_name": "Evening run", // where the frontend's service worker reads them
 		"icon": "/icons/icon-192.png", "badge": nil,
 		"tag": task, "requireInteraction": true, "silent": false,
 		"data": map[string]any{
@@ -195,7 +196,7 @@ func TestSendPayloadAndHeaders(t *testing.T) {
 		},
 		"actions": []any{
 			map[string]any{"action": "done", "title": "✓ Done"},
-			map[string]any{"action": "snooze", "title": "⏰ Snooze"},
+			map[string]any{"action": "reschedule", "title": "⏰ Reschedule"},
 			map[string]any{"action": "missed", "title": "✗ Missed"},
 		},
 	}
