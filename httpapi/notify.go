@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -467,6 +469,11 @@ func (s *Server) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	return s.savePushSubscription(w, r, u, body)
+}
+
+// savePushSubscription checks and saves a subscription of user u.
+func (s *Server) savePushSubscription(w http.ResponseWriter, r *http.Request, u *flux.User, body pushSubscribe) error {
 	var fs fieldErrs
 	sub := body.Subscription
 	if err := webpush.CheckEndpoint(sub.Endpoint, s.notify.PushAllowedHosts); err != nil {
@@ -659,4 +666,93 @@ func (s *Server) pushSend(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
+}
+
+// ---- the frontend's own account routes for push and WhatsApp ------------
+
+// accountPushSubscription is the body of POST
+// /api/v1/account/push-subscription: a browser's PushSubscription.toJSON(),
+// or {} to forget the browser subscriptions saved this way.
+type accountPushSubscription struct {
+	Subscription *pushSubscriptionBody `json:"subscription"`
+}
+
+type optedIn struct {
+	OptedIn bool `json:"opted_in"`
+}
+
+// browserDevice is the device id of a subscription saved without one: the
+// same endpoint is the same device.
+func browserDevice(endpoint string) string {
+	sum := sha256.Sum256([]byte(endpoint))
+	return "browser-" + hex.EncodeToString(sum[:8])
+}
+
+func (s *Server) accountPushRoutes() {
+	s.handle(Route{Method: "POST", Path: "/api/v1/account/push-subscription", Summary: "Save this browser's push subscription (the frontend's form of subscribe); {\"subscription\": {}} forgets them",
+		Tag: "notifications", Request: accountPushSubscription{}, Response: successMessage{}}, func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.notifyReady(); err != nil {
+			return err
+		}
+		var body accountPushSubscription
+		if err := decodeLenient(w, r, &body); err != nil {
+			return err
+		}
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		if body.Subscription == nil || body.Subscription.Endpoint == "" {
+			subs, err := s.store.PushSubscriptions().ListPushSubscriptions(r.Context(), u.ID)
+			if err != nil {
+				return err
+			}
+			for _, sub := range subs {
+				if strings.HasPrefix(sub.DeviceID, "browser-") {
+					if err := s.store.PushSubscriptions().DeletePushSubscription(r.Context(), u.ID, sub.DeviceID); err != nil && !flux.IsCode(err, flux.ENotFound) {
+						return err
+					}
+				}
+			}
+			writeJSON(w, http.StatusOK, successMessage{Success: true, Message: "Subscription removed successfully"})
+			return nil
+		}
+		sub := *body.Subscription
+		return s.savePushSubscription(w, r, u, pushSubscribe{Subscription: sub, DeviceID: browserDevice(sub.Endpoint),
+			DeviceName: "browser", UserAgent: r.UserAgent()})
+	})
+	s.handle(Route{Method: "GET", Path: "/api/v1/account/push-subscription/vapid-key", Summary: "The VAPID public key (the frontend's path)", Tag: "notifications", Public: true,
+		Response: vapidKey{}}, func(w http.ResponseWriter, r *http.Request) error {
+		if err := s.notifyReady(); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, vapidKey{PublicKey: s.notify.VAPIDPublicKey})
+		return nil
+	})
+	s.handle(Route{Method: "POST", Path: "/api/v1/account/whatsapp/opt-in", Summary: "Opt in to WhatsApp reminders (needs a phone number, verified once verification is configured)",
+		Tag: "account", OptionalBody: true, Response: optedIn{}}, func(w http.ResponseWriter, r *http.Request) error {
+		u, err := s.user(r, "")
+		if err != nil {
+			return err
+		}
+		switch {
+		case u.PhoneNumber == "":
+			return flux.Invalid("Set a phone number before opting in to WhatsApp.")
+		case s.phone != nil && !u.PhoneVerified:
+			return flux.Invalid("Phone number must be verified before opting in to WhatsApp.")
+		}
+		now := s.now()
+		if _, err := s.store.Users().UpdateUser(r.Context(), u.ID, func(x *flux.User) error {
+			x.WhatsAppOptInAt = &now
+			if x.NotificationPreferences == nil {
+				x.NotificationPreferences = map[string]any{}
+			}
+			x.NotificationPreferences["whatsapp_opted_in"] = true
+			return nil
+		}); err != nil {
+			return err
+		}
+		writeJSON(w, http.StatusOK, optedIn{OptedIn: true})
+		return nil
+	})
 }

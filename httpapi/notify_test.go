@@ -554,3 +554,46 @@ func TestNotifierRoutes(t *testing.T) {
 		t.Errorf("after completing the task its escalation is %s", escs[0].Status)
 	}
 }
+
+// TestFrontendPushAndOptInRoutes: the original frontend's own routes for
+// Web Push (a browser's PushSubscription.toJSON(), {} to forget) and the
+// WhatsApp opt-in.
+func TestFrontendPushAndOptInRoutes(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, kindSQLite, auth.Config{})
+	tok, u := e.token("ada@example.com")
+	ctx := context.Background()
+	sub := `{"subscription": {"endpoint": "https://fcm.googleapis.com/fcm/send/abc", "expirationTime": null,
+		"keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM", "auth": "tBHItJI5svbpez7KI4CCXg"}}}`
+	for range 2 { // saved again at each login: still one device
+		if r := e.do("POST", "/api/v1/account/push-subscription", tok, sub); r.Code != 200 {
+			t.Fatalf("save = %d %s", r.Code, r.Body)
+		}
+	}
+	subs, _ := e.store.PushSubscriptions().ListPushSubscriptions(ctx, u.ID)
+	if len(subs) != 1 || !strings.HasPrefix(subs[0].DeviceID, "browser-") {
+		t.Fatalf("subscriptions %+v", subs)
+	}
+	if r := e.do("POST", "/api/v1/account/push-subscription", tok, `{"subscription": {"endpoint": "https://10.0.0.1/x", "keys": {"p256dh": "x", "auth": "y"}}}`); r.Code != 400 {
+		t.Errorf("a private endpoint = %d %s", r.Code, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/account/push-subscription", tok, `{"subscription": {}}`); r.Code != 200 {
+		t.Fatalf("forget = %d %s", r.Code, r.Body)
+	}
+	if subs, _ := e.store.PushSubscriptions().ListPushSubscriptions(ctx, u.ID); len(subs) != 0 {
+		t.Errorf("after {}: %+v", subs)
+	}
+	if r := e.do("GET", "/api/v1/account/push-subscription/vapid-key", "", nil); r.Code != 200 || !strings.Contains(string(r.Body), "public_key") {
+		t.Errorf("vapid key = %d %s", r.Code, r.Body)
+	}
+	if r := e.do("POST", "/api/v1/account/whatsapp/opt-in", tok, nil); r.Code != 400 {
+		t.Errorf("opt-in without a phone = %d %s", r.Code, r.Body)
+	}
+	e.do("PATCH", "/api/v1/account/me", tok, `{"phone_number": "+4915112345678"}`)
+	if r := e.do("POST", "/api/v1/account/whatsapp/opt-in", tok, nil); r.Code != 200 || !strings.Contains(string(r.Body), `"opted_in":true`) {
+		t.Errorf("opt-in = %d %s", r.Code, r.Body)
+	}
+	if got, _ := e.store.Users().GetUser(ctx, u.ID); got.WhatsAppOptInAt == nil || got.NotificationPreferences["whatsapp_opted_in"] != true {
+		t.Errorf("after opting in: %+v", got)
+	}
+}

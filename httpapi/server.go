@@ -292,6 +292,7 @@ func (s *Server) registerRoutes() {
 	s.priorityRoutes()
 	s.notificationLogRoutes()
 	s.pushRoutes()
+	s.accountPushRoutes()
 	s.twilioRoutes()
 	s.escalationRoutes()
 	s.chatRoutes()
