@@ -554,9 +554,12 @@ func (s *Server) notifierRoutes() {
 		if err != nil {
 			return err
 		}
-		msg := "You're out! No location reminders were waiting."
-		if n > 0 {
-			msg = fmt.Sprintf("You're out! %d location reminder(s) sent.", n)
+		msg := "No location reminders were waiting."
+		switch {
+		case n == 1:
+			msg = "1 location reminder sent."
+		case n > 1:
+			msg = fmt.Sprintf("%d location reminders sent.", n)
 		}
 		writeJSON(w, http.StatusOK, locationTriggered{Triggered: n, Message: msg})
 		return nil

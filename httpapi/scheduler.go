@@ -17,7 +17,10 @@ import (
 // who signs up later is served from then on.
 func (s *Server) actAsDemoUser(r *http.Request) (*http.Request, error) {
 	ctx := r.Context()
-	var u *flux.User
+	var (
+		u       *flux.User
+		standIn bool
+	)
 	switch id := strings.ToLower(s.demoID); {
 	case flux.ValidID(id):
 		var err error
@@ -31,15 +34,15 @@ func (s *Server) actAsDemoUser(r *http.Request) (*http.Request, error) {
 			u = found
 		case flux.IsCode(err, flux.ENotFound):
 			// Nobody has this address yet: a stand-in that owns nothing.
-			u = flux.NewUser(flux.NewID(), s.demoID, "Demo user")
+			u, standIn = flux.NewUser(flux.NewID(), s.demoID, "Demo user"), true
 		default:
 			return r, err
 		}
 	default:
 		return r, &flux.Error{Code: flux.EUnavailable, Message: "the demo user is not configured correctly"}
 	}
-	if info, ok := ctx.Value(keyLogInfo).(*logInfo); ok {
-		info.userID = u.ID
+	if info, ok := ctx.Value(keyLogInfo).(*logInfo); ok && !standIn {
+		info.userID = u.ID // a stand-in's id would differ on every request
 	}
 	return r.WithContext(context.WithValue(ctx, keyUser, u)), nil
 }

@@ -197,9 +197,33 @@ func (c *Chat) describe(t time.Time, in RouteInput) string {
 	return c.times.DescribeTime(t, in.timeContext())
 }
 
+// locationClause finds a reminder tied to a place rather than a time:
+// "... when I'm near the store", "... when I leave home", "... once I get
+// to the office". Its first group is the place as the person said it.
+var locationClause = regexp.MustCompile(`(?i)\s*\b(?:when|once|as soon as|whenever)\s+(?:i\s*['’]?m\s+|i\s+am\s+|i\s+)?((?:near|at|close to|next to|by|passing|leaving|leave|out(?:side)?|get to|arrive at|reach|get home|get back)\b[^.?!]*)`)
+
+// locationIn splits a place-tied reminder's phrase into what to do and the
+// place ("" when the phrase names no place).
+func locationIn(s string) (rest, place string) {
+	m := locationClause.FindStringSubmatchIndex(s)
+	if m == nil {
+		return s, ""
+	}
+	place = strings.TrimSpace(strings.TrimRight(s[m[2]:m[3]], " ,;"))
+	return strings.TrimSpace(s[:m[0]] + " " + s[m[1]:]), place
+}
+
 // newTask handles NodeNewTask: create the task and schedule it, or ask
-// when it should be.
+// when it should be; a reminder tied to a place becomes a
+// location-triggered task, reminded when the place is reached.
 func (c *Chat) newTask(u *flux.User, st *chatState, in RouteInput, intent Intent) *chatTurn {
+	if rest, place := locationIn(strings.TrimSpace(intent.Title)); place != "" {
+		return c.createLocationTask(u, rest, place, in)
+	}
+	if _, place := locationIn(in.Message); place != "" && intent.When == "" {
+		rest, _ := locationIn(strings.TrimSpace(intent.Title))
+		return c.createLocationTask(u, rest, place, in)
+	}
 	minutes, title := durationIn(strings.TrimSpace(intent.Title))
 	if intent.Minutes > 0 && intent.Minutes <= 1440 {
 		minutes = intent.Minutes
@@ -304,6 +328,46 @@ func (c *Chat) createTask(u *flux.User, a *pendingAsk, w *When, in RouteInput) *
 		return nil
 	}
 	return turn
+}
+
+// createLocationTask stores a task reminded when the person reaches a
+// place (the demo's location triggers fire it), with no time of its own.
+func (c *Chat) createLocationTask(u *flux.User, phrase, place string, in RouteInput) *chatTurn {
+	minutes, title := durationIn(phrase)
+	if minutes == 0 {
+		minutes = chatTaskMinutes
+	}
+	title = clipRunes(taskTitle(title), maxChatTitleRune)
+	if title == "" {
+		return &chatTurn{node: NodeNewTask, reply: "What should I remind you about " + place + "?"}
+	}
+	t := &flux.Task{ID: flux.NewID(), UserID: u.ID, Title: title, Status: flux.TaskPending, Priority: priorityIn(in.Message),
+		DurationMinutes: max(minutes, 1), TriggerType: flux.TriggerLocation, LocationTrigger: clipRunes(place, 200)}
+	if !t.Priority.Valid() {
+		t.Priority = flux.PriorityStandard
+	}
+	turn := &chatTurn{node: NodeNewTask, taskID: t.ID}
+	turn.write = func(ctx context.Context, tx flux.Stores, turn *chatTurn) error {
+		if err := tx.Tasks().CreateTask(ctx, t); err != nil {
+			return fmt.Errorf("create task: %w", err)
+		}
+		turn.reply = fmt.Sprintf("Done! I'll remind you about \"%s\" %s.", t.Title, youAre(place))
+		return nil
+	}
+	return turn
+}
+
+// youAre turns the place as the person said it ("near the store", "leave
+// home") into the reminder's words ("when you're near the store", "when you
+// leave home").
+func youAre(place string) string {
+	l := strings.ToLower(place)
+	for _, verb := range []string{"leaving", "leave", "get ", "arrive", "reach", "pass"} {
+		if strings.HasPrefix(l, verb) {
+			return "when you " + place
+		}
+	}
+	return "when you're " + place
 }
 
 // added is the reply to a scheduled new task.

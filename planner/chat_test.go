@@ -300,6 +300,21 @@ func TestChatFlows(t *testing.T) {
 			}
 		},
 	}, {
+		name:      "a reminder tied to a place is a location-triggered task",
+		onboarded: true,
+		steps: []step{
+			{msg: "remind me to buy milk when I'm near the store", node: planner.NodeNewTask, has: []string{`I'll remind you about "Buy milk" when you're near the store.`}},
+			{msg: "remind me to take the parcel when I leave home", node: planner.NodeNewTask, has: []string{`"Take the parcel" when you leave home.`}},
+		},
+		check: func(t *testing.T, e *chatEnv, _ map[string]string, r []*planner.ChatReply) {
+			for i, place := range []string{"near the store", "leave home"} {
+				x := e.get(r[i].TaskID)
+				if x.TriggerType != flux.TriggerLocation || x.LocationTrigger != place || x.ScheduledAt != nil {
+					t.Errorf("task %d = %s %q at %v", i, x.TriggerType, x.LocationTrigger, x.ScheduledAt)
+				}
+			}
+		},
+	}, {
 		name:      "a task without a time is asked for one; an ambiguous time is asked about",
 		onboarded: true,
 		steps: []step{

@@ -236,13 +236,21 @@ func insight(o *Overview, lastWeek int) string {
 	case o.TasksCompleted == 0 && lastWeek == 0:
 		return "Nothing completed yet this week. Pick one small task for today and build from there."
 	case o.TasksCompleted == 0:
-		return fmt.Sprintf("You completed %d tasks last week. Start this week with one small win.", lastWeek)
+		return fmt.Sprintf("You completed %s last week. Start this week with one small win.", tasks(lastWeek))
 	case o.StreakDays >= 3:
 		return fmt.Sprintf("%d days in a row with a task done. Keep the streak going!", o.StreakDays)
 	case o.TasksCompleted > lastWeek && lastWeek > 0:
-		return fmt.Sprintf("%d tasks done this week, already more than the %d of last week.", o.TasksCompleted, lastWeek)
+		return fmt.Sprintf("%s done this week, already more than the %d of last week.", tasks(o.TasksCompleted), lastWeek)
 	}
-	return fmt.Sprintf("%d tasks done this week, %.1f hours of focus. Keep going!", o.TasksCompleted, o.FocusHours)
+	return fmt.Sprintf("%s done this week, %.1f hours of focus. Keep going!", tasks(o.TasksCompleted), o.FocusHours)
+}
+
+// tasks counts tasks in words: "1 task", "3 tasks".
+func tasks(n int) string {
+	if n == 1 {
+		return "1 task"
+	}
+	return fmt.Sprintf("%d tasks", n)
 }
 
 // Weekly returns the last weeks (DefaultWeeks when weeks is 0; 1 to
