@@ -94,7 +94,7 @@ func (s *Server) phoneRoutes() {
 		if s.phone == nil {
 			return errPhoneNotConfigured
 		}
-		if ok, wait := s.phoneLimit.allow("phone:"+me.ID, s.now()); !ok {
+		if ok, wait := s.phoneLimit.Allow("phone:"+me.ID, s.now()); !ok {
 			w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(wait.Seconds())))))
 			return &flux.Error{Code: flux.ETooMany, Message: "Rate limit exceeded"}
 		}

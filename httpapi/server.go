@@ -15,6 +15,7 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
+	"github.com/fluxlife/flux/httpapi/internal/keyrate"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -106,13 +107,13 @@ type Server struct {
 	rag        RAG
 	planner    planner.Planner
 	goals      *planner.Service
-	limiter    *userLimiter
+	limiter    *keyrate.Limiter
 	sched      *scheduler.Service
 	demoID     string
 	voice      voice.Session
 	signIn     *gotrue.Handler
 	phone      PhoneVerifier
-	phoneLimit *userLimiter
+	phoneLimit *keyrate.Limiter
 	notify     *Notify
 	chat       *planner.Chat
 

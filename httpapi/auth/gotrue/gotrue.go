@@ -41,6 +41,7 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
+	"github.com/fluxlife/flux/httpapi/internal/keyrate"
 )
 
 // Limits are the rate limits of the sign-in routes: a token bucket per key,
@@ -114,9 +115,9 @@ type Handler struct {
 	anonKey  string
 	clock    flux.Clock
 	log      *slog.Logger
-	byEmail  *limiter
-	byAddr   *limiter
-	byReAddr *limiter
+	byEmail  *keyrate.Limiter
+	byAddr   *keyrate.Limiter
+	byReAddr *keyrate.Limiter
 }
 
 // New returns a Handler. It fails when cfg.Auth is not in local mode.
@@ -132,9 +133,9 @@ func New(cfg Config) (*Handler, error) {
 		h.log = slog.Default()
 	}
 	l := cfg.Limits.withDefaults()
-	h.byEmail = newLimiter(l.EmailPerMinute, l.EmailBurst)
-	h.byAddr = newLimiter(l.AddressPerMinute, l.AddressBurst)
-	h.byReAddr = newLimiter(l.RefreshPerMinute, l.RefreshBurst)
+	h.byEmail = keyrate.New(l.EmailPerMinute, l.EmailBurst)
+	h.byAddr = keyrate.New(l.AddressPerMinute, l.AddressBurst)
+	h.byReAddr = keyrate.New(l.RefreshPerMinute, l.RefreshBurst)
 	return h, nil
 }
 
@@ -375,7 +376,7 @@ func (h *Handler) signup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if e := h.limit(h.byAddr.taker(clientAddress(r)), h.byEmail.taker(email)); e != nil {
+	if e := h.limit(taker(h.byAddr, clientAddress(r)), taker(h.byEmail, email)); e != nil {
 		h.writeError(w, r, e)
 		return
 	}
@@ -455,7 +456,7 @@ func (h *Handler) passwordGrant(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	email := strings.ToLower(strings.TrimSpace(req.Email))
-	if e := h.limit(h.byAddr.taker(clientAddress(r)), h.byEmail.taker(email)); e != nil {
+	if e := h.limit(taker(h.byAddr, clientAddress(r)), taker(h.byEmail, email)); e != nil {
 		h.writeError(w, r, e)
 		return
 	}
@@ -477,7 +478,7 @@ func (h *Handler) refreshGrant(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, &apiError{status: http.StatusBadRequest, code: "invalid_request", msg: "refresh_token required", oauth: true})
 		return
 	}
-	if e := h.limit(h.byReAddr.taker(clientAddress(r))); e != nil {
+	if e := h.limit(taker(h.byReAddr, clientAddress(r))); e != nil {
 		h.writeError(w, r, e)
 		return
 	}
