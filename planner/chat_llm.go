@@ -175,32 +175,13 @@ func (r *LLMRouter) complete(ctx context.Context, in RouteInput) (string, error)
 	if err != nil {
 		return "", err
 	}
-	cctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
-	defer cancel()
-	resp, err := r.client.CreateChatCompletion(cctx, openai.ChatCompletionRequest{
+	return jsonCompletion(ctx, r.client, r.cfg.Timeout, openai.ChatCompletionRequest{
 		Model: r.cfg.Model,
 		Messages: []openai.ChatCompletionMessage{
 			{Role: openai.ChatMessageRoleSystem, Content: routerPrompt},
 			{Role: openai.ChatMessageRoleUser, Content: string(user)},
 		},
-		Temperature: 0,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name:        "chat_route",
-				Description: "What a chat message asks for.",
-				Schema:      routeSchema,
-				Strict:      true,
-			},
-		},
-	})
-	if err != nil {
-		return "", fmt.Errorf("chat completion: %w", err)
-	}
-	if len(resp.Choices) == 0 {
-		return "", errors.New("chat completion: no choices in the reply")
-	}
-	return resp.Choices[0].Message.Content, nil
+	}, "chat_route", "What a chat message asks for.", routeSchema)
 }
 
 // decodeIntent checks a reply and turns it into an Intent.

@@ -232,22 +232,24 @@ func (l *LLM) retrieve(ctx context.Context, req Request) []Passage {
 // complete makes one chat completion call with the plan schema and returns
 // the reply's content.
 func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage) (string, error) {
-	cctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	return jsonCompletion(ctx, l.client, l.cfg.Timeout, openai.ChatCompletionRequest{Model: l.cfg.Model, Messages: msgs, Temperature: 0.4},
+		"goal_plan", "A goal broken into milestones with concrete tasks.", planSchema)
+}
+
+// jsonCompletion makes one chat completion call, bounded by timeout, whose
+// reply must follow the JSON schema (structured output), and returns the
+// reply's content.
+func jsonCompletion(ctx context.Context, client *openai.Client, timeout time.Duration, req openai.ChatCompletionRequest,
+	name, description string, schema json.RawMessage) (string, error) {
+	cctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	resp, err := l.client.CreateChatCompletion(cctx, openai.ChatCompletionRequest{
-		Model:       l.cfg.Model,
-		Messages:    msgs,
-		Temperature: 0.4,
-		ResponseFormat: &openai.ChatCompletionResponseFormat{
-			Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-			JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-				Name:        "goal_plan",
-				Description: "A goal broken into milestones with concrete tasks.",
-				Schema:      planSchema,
-				Strict:      true,
-			},
+	req.ResponseFormat = &openai.ChatCompletionResponseFormat{
+		Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
+		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
+			Name: name, Description: description, Schema: schema, Strict: true,
 		},
-	})
+	}
+	resp, err := client.CreateChatCompletion(cctx, req)
 	if err != nil {
 		return "", fmt.Errorf("chat completion: %w", err)
 	}
