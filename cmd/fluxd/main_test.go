@@ -92,7 +92,18 @@ func startOn(t *testing.T, vars map[string]string, ln net.Listener) *fluxd {
 	return f
 }
 
+// call makes a request and decodes a JSON object answer (nil otherwise).
 func (f *fluxd) call(t *testing.T, method, path, token, body string) (int, map[string]any) {
+	t.Helper()
+	code, b := f.do(t, method, path, token, body)
+	var m map[string]any
+	_ = json.Unmarshal(b, &m)
+	return code, m
+}
+
+// do makes a request with an optional bearer token and returns the status
+// and the body.
+func (f *fluxd) do(t *testing.T, method, path, token, body string) (int, []byte) {
 	t.Helper()
 	var rd io.Reader
 	if body != "" {
@@ -107,12 +118,8 @@ func (f *fluxd) call(t *testing.T, method, path, token, body string) (int, map[s
 		t.Fatal(err)
 	}
 	defer resp.Body.Close()
-	var m map[string]any
 	b, _ := io.ReadAll(resp.Body)
-	if len(b) > 0 {
-		_ = json.Unmarshal(b, &m)
-	}
-	return resp.StatusCode, m
+	return resp.StatusCode, b
 }
 
 func mintToken(t *testing.T, vars map[string]string, user string) string {

@@ -14,29 +14,16 @@ import (
 	"github.com/fluxlife/flux/fluxtest"
 )
 
-// callJSON is f.call decoding the body into v.
+// callJSON is f.do decoding the body into v, which it must fit.
 func (f *fluxd) callJSON(t *testing.T, method, path, token, body string, v any) int {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, _ := http.NewRequest(method, f.url+path, rd)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
+	code, b := f.do(t, method, path, token, body)
 	if v != nil && len(b) > 0 {
 		if err := json.Unmarshal(b, v); err != nil {
 			t.Fatalf("%s %s: decode %s: %v", method, path, b, err)
 		}
 	}
-	return resp.StatusCode
+	return code
 }
 
 type logEntry struct {
