@@ -203,3 +203,52 @@ func SpokenReply(a *Answer) string {
 	}
 	return "No answer received. Goodbye."
 }
+
+// Reply is an inbound WhatsApp message as the provider's webhook gives it.
+type Reply struct {
+	// MessageSID is the provider's id of the reply; a reply delivered
+	// twice with one id acts once.
+	MessageSID string
+	// From is the sender's number ("whatsapp:+49..." or "+49...").
+	From string
+	// RepliedSID is the message the reply quotes, when it quotes one.
+	RepliedSID string
+	Body       string
+}
+
+// ReplyWhatsApp answers an inbound WhatsApp message: matched to the
+// reminder it answers (MatchWhatsApp), it is logged as an entry of its own
+// whose provider id is its MessageSID, then the answer is recorded and
+// acted on (Answer). It returns nil and ENotFound when no reminder
+// matches, and nil, nil for a delivery repeated.
+func (n *Notifier) ReplyWhatsApp(ctx context.Context, r Reply) (*Answer, error) {
+	if r.MessageSID != "" {
+		if _, err := n.store.Notifications().NotificationByExternalID(ctx, r.MessageSID); err == nil {
+			return nil, nil
+		}
+	}
+	note, err := n.MatchWhatsApp(ctx, r.From, r.RepliedSID)
+	if err != nil {
+		return nil, err
+	}
+	response := ParseReply(r.Body)
+	recorded := response
+	if recorded == "" {
+		recorded = "no_response"
+	}
+	now := n.clock.Now()
+	body := []rune(r.Body)
+	if len(body) > 1600 {
+		body = body[:1600]
+	}
+	entry := &flux.Notification{UserID: note.UserID, TaskID: note.TaskID, EscalationID: note.EscalationID,
+		Channel: flux.ChannelWhatsApp, Status: flux.NotificationDelivered, Title: "Reply", Body: string(body),
+		ExternalID: r.MessageSID, Provider: "twilio", Response: recorded, RespondedAt: &now, DeliveredAt: &now}
+	if err := n.store.Notifications().CreateNotification(ctx, entry); err != nil {
+		if flux.IsCode(err, flux.EConflict) {
+			return nil, nil // delivered twice at once
+		}
+		return nil, err
+	}
+	return n.Answer(ctx, note, response)
+}

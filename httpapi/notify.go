@@ -448,13 +448,16 @@ func (s *Server) pushRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "GET", Path: "/notifications/push/vapid-public-key", Summary: "The VAPID public key browsers subscribe with", Tag: "notifications", Public: true,
-		Response: vapidKey{}}, func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.notifyReady(); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, vapidKey{PublicKey: s.notify.VAPIDPublicKey})
-		return nil
-	})
+		Response: vapidKey{}}, s.vapidKey)
+}
+
+// vapidKey serves the VAPID public key (under both of its paths).
+func (s *Server) vapidKey(w http.ResponseWriter, r *http.Request) error {
+	if err := s.notifyReady(); err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, vapidKey{PublicKey: s.notify.VAPIDPublicKey})
+	return nil
 }
 
 func (s *Server) pushSubscribe(w http.ResponseWriter, r *http.Request) error {
@@ -722,13 +725,7 @@ func (s *Server) accountPushRoutes() {
 			DeviceName: "browser", UserAgent: r.UserAgent()})
 	})
 	s.handle(Route{Method: "GET", Path: "/api/v1/account/push-subscription/vapid-key", Summary: "The VAPID public key (the frontend's path)", Tag: "notifications", Public: true,
-		Response: vapidKey{}}, func(w http.ResponseWriter, r *http.Request) error {
-		if err := s.notifyReady(); err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, vapidKey{PublicKey: s.notify.VAPIDPublicKey})
-		return nil
-	})
+		Response: vapidKey{}}, s.vapidKey)
 	s.handle(Route{Method: "POST", Path: "/api/v1/account/whatsapp/opt-in", Summary: "Opt in to WhatsApp reminders (needs a phone number, verified once verification is configured)",
 		Tag: "account", OptionalBody: true, Response: optedIn{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")

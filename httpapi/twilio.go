@@ -400,7 +400,9 @@ func (s *Server) callStatus(w http.ResponseWriter, r *http.Request) error {
 		return unprocessable("CallSid and CallStatus are required")
 	}
 	if n, err := s.callNotification(r.Context(), r); err == nil {
-		s.providerStatus(r.Context(), n, status)
+		if err := s.notify.Dispatcher.RecordStatus(r.Context(), n, status); err != nil {
+			s.log.WarnContext(r.Context(), "cannot record a provider status", "notification_id", n.ID, "status", status, "error", err)
+		}
 	}
 	writeJSON(w, http.StatusOK, callStatusAck{Status: "received", CallSID: sid})
 	return nil
@@ -412,101 +414,36 @@ func (s *Server) whatsAppStatusHook(w http.ResponseWriter, r *http.Request) erro
 		return unprocessable("MessageSid and MessageStatus are required")
 	}
 	if n, err := s.store.Notifications().NotificationByExternalID(r.Context(), sid); err == nil {
-		s.providerStatus(r.Context(), n, status)
+		if err := s.notify.Dispatcher.RecordStatus(r.Context(), n, status); err != nil {
+			s.log.WarnContext(r.Context(), "cannot record a provider status", "notification_id", n.ID, "status", status, "error", err)
+		}
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
-
-// providerStatus records a provider's status callback on n; repeated and
-// out-of-order callbacks never move it backwards.
-func (s *Server) providerStatus(ctx context.Context, n *flux.Notification, status string) {
-	now := s.now()
-	_, err := s.store.Notifications().UpdateNotification(ctx, n.UserID, n.ID, func(x *flux.Notification) error {
-		switch status {
-		case "delivered", "in-progress", "answered", "completed":
-			if x.Status == flux.NotificationRead || x.Status == flux.NotificationDelivered {
-				return errUnchanged
-			}
-			x.Status = flux.NotificationDelivered
-			if x.DeliveredAt == nil {
-				x.DeliveredAt = &now
-			}
-		case "read":
-			x.Status = flux.NotificationRead
-			if x.DeliveredAt == nil {
-				x.DeliveredAt = &now
-			}
-		case "failed", "undelivered", "busy", "no-answer", "canceled":
-			if x.Status == flux.NotificationDelivered || x.Status == flux.NotificationRead {
-				return errUnchanged
-			}
-			x.Status, x.Error = flux.NotificationFailed, "the provider reported "+status
-		default:
-			return errUnchanged
-		}
-		return nil
-	})
-	if err != nil && !errors.Is(err, errUnchanged) {
-		s.log.WarnContext(ctx, "cannot record a provider status", "notification_id", n.ID, "status", status, "error", err)
-	}
-}
-
-var errUnchanged = errors.New("unchanged")
 
 // whatsAppReply answers an inbound WhatsApp message: matched to the
 // reminder it answers, it records the answer and acts on it. The reply is
 // logged as an entry of its own whose provider id is its MessageSid, so a
 // delivery Twilio repeats is recognised and acts once.
 func (s *Server) whatsAppReply(w http.ResponseWriter, r *http.Request) error {
-	ctx := r.Context()
-	sid := r.PostFormValue("MessageSid")
-	if sid != "" {
-		if _, err := s.store.Notifications().NotificationByExternalID(ctx, sid); err == nil {
-			return writeXML(w, twilio.MessageTwiML("")) // a repeated delivery
-		}
-	}
 	from := r.PostFormValue("From")
 	if wa := r.PostFormValue("WaId"); wa != "" && !strings.HasPrefix(wa, "+") {
 		from = "+" + wa
 	}
-	n, err := s.notify.Notifier.MatchWhatsApp(ctx, from, r.PostFormValue("OriginalRepliedMessageSid"))
-	if err != nil {
-		if flux.IsCode(err, flux.ENotFound) {
-			return writeXML(w, twilio.MessageTwiML(escalation.ReplyText(nil, "")))
-		}
+	a, err := s.notify.Notifier.ReplyWhatsApp(r.Context(), escalation.Reply{MessageSID: r.PostFormValue("MessageSid"), From: from,
+		RepliedSID: r.PostFormValue("OriginalRepliedMessageSid"), Body: r.PostFormValue("Body")})
+	switch {
+	case flux.IsCode(err, flux.ENotFound):
+		return writeXML(w, twilio.MessageTwiML(escalation.ReplyText(nil, "")))
+	case err != nil:
 		return err
-	}
-	text := r.PostFormValue("Body")
-	response := escalation.ParseReply(text)
-	now := s.now()
-	reply := &flux.Notification{UserID: n.UserID, TaskID: n.TaskID, EscalationID: n.EscalationID, Channel: flux.ChannelWhatsApp,
-		Status: flux.NotificationDelivered, Title: "Reply", Body: truncateRunes(text, 1600), ExternalID: sid, Provider: "twilio",
-		Response: response, RespondedAt: &now, DeliveredAt: &now}
-	if reply.Response == "" {
-		reply.Response = "no_response"
-	}
-	if err := s.store.Notifications().CreateNotification(ctx, reply); err != nil {
-		if flux.IsCode(err, flux.EConflict) {
-			return writeXML(w, twilio.MessageTwiML("")) // delivered twice at once
-		}
-		return err
-	}
-	a, err := s.notify.Notifier.Answer(ctx, n, response)
-	if err != nil {
-		return err
+	case a == nil:
+		return writeXML(w, twilio.MessageTwiML("")) // a repeated delivery
 	}
 	link := ""
-	if n.TaskID != "" {
-		link = s.notify.Dispatcher.TaskURL(n.TaskID)
+	if a.Notification.TaskID != "" {
+		link = s.notify.Dispatcher.TaskURL(a.Notification.TaskID)
 	}
 	return writeXML(w, twilio.MessageTwiML(escalation.ReplyText(a, link)))
-}
-
-func truncateRunes(s string, n int) string {
-	r := []rune(s)
-	if len(r) <= n {
-		return s
-	}
-	return string(r[:n])
 }

@@ -400,7 +400,7 @@ type outcome struct {
 	err error
 }
 
-// errClaimed stops a claim that finds nothing to do.
+// errClaimed stops an update that finds nothing to do.
 var errClaimed = errors.New("notify: nothing to claim")
 
 // attempt claims the entry (counting the attempt before the send, so that a
@@ -572,3 +572,40 @@ func truncate(s string, n int) string {
 }
 
 func utf8Start(b byte) bool { return b&0xC0 != 0x80 }
+
+// RecordStatus records what a provider's status callback says of entry n
+// ("delivered", "read", "answered", "completed", "failed", "undelivered",
+// "busy", "no-answer", "canceled"; others are ignored). Callbacks repeated
+// or out of order never move an entry backwards: a delivered or read entry
+// does not become failed.
+func (d *Dispatcher) RecordStatus(ctx context.Context, n *flux.Notification, status string) error {
+	now := d.clock.Now()
+	_, err := d.store.Notifications().UpdateNotification(ctx, n.UserID, n.ID, func(x *flux.Notification) error {
+		reached := x.Status == flux.NotificationDelivered || x.Status == flux.NotificationRead
+		switch status {
+		case "delivered", "in-progress", "answered", "completed":
+			if reached {
+				return errClaimed
+			}
+			x.Status = flux.NotificationDelivered
+		case "read":
+			x.Status = flux.NotificationRead
+		case "failed", "undelivered", "busy", "no-answer", "canceled":
+			if reached {
+				return errClaimed
+			}
+			x.Status, x.Error = flux.NotificationFailed, "the provider reported "+status
+			return nil
+		default:
+			return errClaimed
+		}
+		if x.DeliveredAt == nil {
+			x.DeliveredAt = &now
+		}
+		return nil
+	})
+	if errors.Is(err, errClaimed) {
+		return nil
+	}
+	return err
+}

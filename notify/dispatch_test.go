@@ -414,3 +414,41 @@ func TestMessageCarriesTheRequest(t *testing.T) {
 		t.Errorf("the channel received %+v", m)
 	}
 }
+
+// TestRecordStatus: provider status callbacks move an entry forwards only.
+func TestRecordStatus(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, jobstest.SQLite, notify.Options{})
+	u := e.user("+4915112345678")
+	send := func() *flux.Notification {
+		dels, err := e.d.Send(e.ctx, notify.Request{UserID: u.ID, Channels: []flux.Channel{flux.ChannelWhatsApp}, Body: "x"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &dels[0].Notification
+	}
+	for _, c := range []struct {
+		statuses []string
+		want     flux.NotificationStatus
+		failed   bool
+	}{
+		{[]string{"queued", "sent"}, flux.NotificationSent, false},
+		{[]string{"delivered"}, flux.NotificationDelivered, false},
+		{[]string{"delivered", "undelivered"}, flux.NotificationDelivered, false},
+		{[]string{"delivered", "read", "delivered"}, flux.NotificationRead, false},
+		{[]string{"no-answer"}, flux.NotificationFailed, true},
+		{[]string{"answered", "completed", "busy"}, flux.NotificationDelivered, false},
+	} {
+		n := send()
+		for _, s := range c.statuses {
+			if err := e.d.RecordStatus(e.ctx, n, s); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got := e.entry(u.ID, n.ID)
+		reached := c.want == flux.NotificationDelivered || c.want == flux.NotificationRead
+		if got.Status != c.want || (got.DeliveredAt != nil) != reached || (c.failed && got.Error == "") {
+			t.Errorf("after %v: %s, delivered at %v, error %q; want %s", c.statuses, got.Status, got.DeliveredAt, got.Error, c.want)
+		}
+	}
+}
