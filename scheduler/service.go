@@ -55,6 +55,17 @@ type ServiceOptions struct {
 	// MaxAvailabilityDays caps the window of Availability
 	// (DefaultMaxAvailabilityDays).
 	MaxAvailabilityDays int
+	// Weights, when set, gives the per-hour-of-week preference weights of
+	// every placement made for a user (Schedule, PlaceGoal, rescheduling,
+	// Suggest); *PatternService is one. nil means no weights.
+	Weights WeightSource
+}
+
+// WeightSource gives the preference weights learnt for a user (see
+// Input.Weights), read through st: the transaction's stores or the store.
+// nil weights mean none.
+type WeightSource interface {
+	Weights(ctx context.Context, st flux.Stores, userID string) (*[7][24]float64, error)
 }
 
 // Service is the scheduler over a Flux store: it reads a user's tasks,
@@ -73,6 +84,7 @@ type Service struct {
 	maxDays   int
 	maxTasks  int
 	maxAvDays int
+	weights   WeightSource
 }
 
 // NewService returns a Service over store. opts may be nil.
@@ -84,6 +96,7 @@ func NewService(store flux.Store, opts *ServiceOptions) *Service {
 	s := &Service{
 		store: store, engine: o.Engine, clock: o.Clock, defaults: DefaultDefaults(), log: o.Logger,
 		maxDays: o.MaxScheduleDays, maxTasks: o.MaxScheduleTasks, maxAvDays: o.MaxAvailabilityDays,
+		weights: o.Weights,
 	}
 	if o.Defaults != nil {
 		s.defaults = *o.Defaults
@@ -258,7 +271,7 @@ func (s *Service) placeAndSave(ctx context.Context, st flux.Stores, u *flux.User
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.engine.Schedule(Input{Now: now, From: from, To: to, Tasks: ins, Busy: busy, Rules: rules})
+	out, err := s.engine.Schedule(Input{Now: now, From: from, To: to, Tasks: ins, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, st, u.ID)})
 	if err != nil {
 		return nil, err
 	}
@@ -483,7 +496,7 @@ func (s *Service) Suggest(ctx context.Context, u *flux.User, taskID string) (*Su
 	if t.ScheduledAt != nil {
 		req.Start, req.End = *t.ScheduledAt, *t.End()
 	}
-	res, err := s.engine.Suggest(Input{Now: now, Busy: busy, Rules: rules}, req)
+	res, err := s.engine.Suggest(Input{Now: now, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, s.store, u.ID)}, req)
 	if err != nil {
 		return nil, err
 	}
@@ -589,4 +602,19 @@ func lockUser(ctx context.Context, tx flux.Stores, userID string) error {
 		return nil
 	}
 	return err
+}
+
+// userWeights returns the user's preference weights from the WeightSource,
+// or nil: without a source, or when it fails (logged; a placement does not
+// fail for want of preferences).
+func (s *Service) userWeights(ctx context.Context, st flux.Stores, userID string) *[7][24]float64 {
+	if s.weights == nil {
+		return nil
+	}
+	w, err := s.weights.Weights(ctx, st, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "scheduler: preference weights unavailable", "user_id", userID, "error", err)
+		return nil
+	}
+	return w
 }
