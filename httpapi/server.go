@@ -94,6 +94,9 @@ type Config struct {
 	// Chat serves the /api/v1/chat routes; nil means a planner.Chat over
 	// Goals and Scheduler with the offline router and ChatTimes.
 	Chat *planner.Chat
+	// Patterns is the pattern observer of the /api/pattern-observer
+	// routes; nil means one over Store with the default settings and Clock.
+	Patterns *scheduler.PatternService
 }
 
 // Server serves the Flux HTTP API.
@@ -116,6 +119,7 @@ type Server struct {
 	phoneLimit *keyrate.Limiter
 	notify     *Notify
 	chat       *planner.Chat
+	patterns   *scheduler.PatternService
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -155,6 +159,9 @@ func New(cfg Config) *Server {
 	}
 	s.voice = cfg.Voice
 	s.notify = cfg.Notify
+	if s.patterns = cfg.Patterns; s.patterns == nil {
+		s.patterns = scheduler.NewPatternService(s.store, &scheduler.PatternOptions{Clock: s.clock, Logger: s.log})
+	}
 	if s.chat = cfg.Chat; s.chat == nil {
 		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
 	}
@@ -298,6 +305,7 @@ func (s *Server) registerRoutes() {
 	s.escalationRoutes()
 	s.chatRoutes()
 	s.analyticsRoutes()
+	s.patternRoutes()
 }
 
 func contains(xs []string, x string) bool {

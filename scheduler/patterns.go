@@ -202,10 +202,10 @@ func AnalysePatterns(history []HistoryItem, loc *time.Location, chronotype strin
 	type cat struct{ n, done int }
 	cats := map[string]*cat{}
 	type slotMiss struct {
-		day   time.Weekday
-		hour  int
-		year  int
-		week  int
+		day  time.Weekday
+		hour int
+		year int
+		week int
 	}
 	var misses []slotMiss
 	var first, last time.Time
