@@ -45,7 +45,7 @@ func newEnv(t *testing.T, kind storeKind, ac auth.Config) *testEnv {
 	// Generous limits: tests of other behaviour must not be throttled;
 	// TestExpensiveRoutesAreRateLimited tests the limit itself.
 	s := New(Config{Store: m.store, Auth: a, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		ExpensivePerMinute: 60000, ExpensiveBurst: 10000, Scheduler: m.sched, Notify: m.n})
+		ExpensivePerMinute: 60000, ExpensiveBurst: 10000, Scheduler: m.sched, Notify: m.n, Patterns: m.patterns})
 	return &testEnv{t: t, store: m.store, auth: a, srv: s, m: m}
 }
 
