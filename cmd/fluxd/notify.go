@@ -29,7 +29,10 @@ type notifications struct {
 	notifier   *escalation.Notifier
 	store      flux.Store // the store, watched by the notifier
 	tasks      *taskCloser
-	api        *httpapi.Notify
+	// patterns is the pattern observer: it hears of every task done or
+	// missed, times the first reminders, and weights the scheduler.
+	patterns *scheduler.PatternService
+	api      *httpapi.Notify
 	// verifier verifies phone numbers (Twilio Verify); nil when
 	// TWILIO_VERIFY_SERVICE_SID is not set.
 	verifier httpapi.PhoneVerifier
@@ -127,8 +130,10 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 	n.dispatcher = notify.NewDispatcher(st, &notify.Options{Channels: channels, Clock: clock, Logger: nlog, AppURL: env("APP_BASE_URL"),
 		RequireVerifiedPhone: n.verifier != nil})
 	n.esc = escalation.NewService(st, n.dispatcher, &escalation.Options{Clock: clock, Logger: log.With("component", "escalation")})
+	n.patterns = scheduler.NewPatternService(st, &scheduler.PatternOptions{Clock: clock, Logger: log.With("component", "patterns")})
 	n.notifier = escalation.NewNotifier(st, n.esc, n.tasks, &escalation.NotifierOptions{
 		Lead: lead, Grace: grace, Clock: clock, Logger: log.With("component", "notifier"),
+		Observer: n.patterns, Timing: n.patterns,
 	})
 	n.store = n.notifier.Watch(st)
 	n.api = &httpapi.Notify{Dispatcher: n.dispatcher, Escalations: n.esc, Notifier: n.notifier,
@@ -142,7 +147,8 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 		{"whatsapp", waDesc},
 		{"call", callDesc},
 		{"phone verification", phoneDesc},
-		{"notifier", fmt.Sprintf("reminders %s ahead, missed after %s unanswered", lead, grace)},
+		{"notifier", fmt.Sprintf("reminders %s ahead (earlier for users who start early, up to %s), missed after %s unanswered", lead, escalation.MaxLearntLead, grace)},
+		{"patterns", "learnt from done and missed tasks; recomputed after each and nightly"},
 	}
 	return n, nil
 }
@@ -154,6 +160,7 @@ func (n *notifications) register(ws *jobs.Workers) ([]jobs.Periodic, error) {
 		jobs.Register(ws, n.esc.Step),
 		jobs.Register(ws, n.notifier.Remind),
 		jobs.Register(ws, n.notifier.Sweep),
+		jobs.Register(ws, n.patterns.Work),
 	} {
 		if err != nil {
 			return nil, err

@@ -183,7 +183,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		}
 		return err
 	}
-	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
+	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler"), Weights: nm.patterns})
 	nm.tasks.s = sched
 	if demo := cfg.demoUser(); demo != "" {
 		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user", demo)
@@ -214,6 +214,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		Notify:        nm.api,
 		PhoneVerifier: nm.verifier,
 		Chat:          chat,
+		Patterns:      nm.patterns,
 		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping},
 	})
 
