@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -15,6 +16,9 @@ const (
 	suggestLead          = 5  // minutes from now to the first candidate today
 	scoreOutsideWork     = 10
 	scoreSameTime        = 20
+	// scoreWeight is what a preference weight of 1 (Input.Weights, over
+	// the minutes the slot covers) adds; −1 takes it away.
+	scoreWeight = 15
 	sameTimeWindow       = 30 // minutes either side of the original time of day
 	defaultSuggestMinute = 60 // duration when the drifted slot has none
 )
@@ -60,7 +64,8 @@ type SuggestResult struct {
 // CheckSlot checks (busy time with buffers, sleep, cutoff, work hours for a
 // task not allowed in them). A candidate outside work hours scores 10; one
 // tomorrow within 30 minutes of the drifted slot's time of day scores 20
-// more; the best score wins, then the earliest start. The suggestions are in
+// more; with Input.Weights, the slot's weight (see spanWeight) adds up to
+// ±15; the best score wins, then the earliest start. The suggestions are in
 // UTC, as the original sent them; labels and rationales use local time.
 func (e *engine) Suggest(in Input, req SuggestRequest) (SuggestResult, error) {
 	if in.Now.IsZero() {
@@ -139,6 +144,9 @@ func (e *engine) Suggest(in Input, req SuggestRequest) (SuggestResult, error) {
 			}
 			if w.tomorrow && orig >= 0 && circDist(lt.Hour()*60+lt.Minute(), orig) <= sameTimeWindow {
 				sc, reason = sc+scoreSameTime, reasonSameTime
+			}
+			if st.weights != nil {
+				sc += int(math.Round(spanWeight(st.weights, lt, dur) * scoreWeight))
 			}
 			cands = append(cands, scored{s, sc, reason})
 		}
