@@ -12,16 +12,17 @@ import (
 
 // Suggestion scoring, as the original scheduler had it.
 const (
-	suggestStep      = 30 // minutes between candidate starts
-	suggestLead      = 5  // minutes from now to the first candidate today
-	scoreOutsideWork = 10
-	scoreSameTime    = 20
-	// scoreWeight is what a preference weight of 1 (Input.Weights, over
-	// the minutes the slot covers) adds; −1 takes it away.
-	scoreWeight          = 15
+	suggestStep          = 30 // minutes between candidate starts
+	suggestLead          = 5  // minutes from now to the first candidate today
+	scoreOutsideWork     = 10
+	scoreSameTime        = 20
 	sameTimeWindow       = 30 // minutes either side of the original time of day
 	defaultSuggestMinute = 60 // duration when the drifted slot has none
 )
+
+// scoreWeight is what a preference weight of 1 (Input.Weights, over the
+// minutes a suggested slot covers) adds to its score; −1 takes it away.
+const scoreWeight = 15
 
 // Suggestion reasons, as the original's rationales name them.
 const (
