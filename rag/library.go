@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fluxlife/flux"
 )
@@ -25,6 +26,10 @@ type LibraryOptions struct {
 	Retrieval RetrieverOptions
 	// Clock stamps catalog records; nil means the system clock.
 	Clock flux.Clock
+	// RefreshInterval is how often a library kept in a store
+	// (NewStoreLibrary) looks for changes other processes made to it; 0
+	// means DefaultRefreshInterval, negative never (see StoreIndex).
+	RefreshInterval time.Duration
 }
 
 // Library is an article library ready to search: an Ingester and a

@@ -300,14 +300,34 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 	exp := tok.ExpiresAt
 	data.TokenExpiresAt = &exp
 	conv := &flux.Conversation{UserID: u.ID, Kind: flux.ConversationVoice, State: stateOpen, Data: data.encode()}
-	err = s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		for _, id := range stale {
-			if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, id, s.closeFn(now, closedAsStale)); err != nil {
+	create := func() error {
+		return s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+			for _, id := range stale {
+				if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, id, s.closeFn(now, closedAsStale)); err != nil {
+					return err
+				}
+			}
+			c := *conv
+			if err := tx.Conversations().CreateConversation(ctx, &c); err != nil {
 				return err
 			}
+			*conv = c
+			return nil
+		})
+	}
+	err = create()
+	if flux.IsCode(err, flux.EConflict) {
+		// The store holds one open voice session per user: another one is
+		// open, created meanwhile (by another fluxd on the same database)
+		// or older than the scan above. A fresh one refuses; stale ones are
+		// closed and the creation tried once more.
+		if stale, err = s.staleOpenSessions(ctx, u.ID, now); err != nil {
+			return nil, err
 		}
-		return tx.Conversations().CreateConversation(ctx, conv)
-	})
+		if err = create(); flux.IsCode(err, flux.EConflict) {
+			err = flux.Errorf(flux.EConflict, "another voice session is open; close it before starting a new one")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +344,33 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 		SessionID: conv.ID, DeepgramToken: tok.AccessToken, Config: sc,
 		Settings: NewSettings(sc, s.cfg.Language), TokenExpiresAt: tok.ExpiresAt,
 	}, nil
+}
+
+// staleOpenSessions returns the ids of the user's open voice sessions, of
+// any age, when all are stale at now; an open session used within
+// Config.StaleAfter is an EConflict naming it.
+func (s *Service) staleOpenSessions(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	var stale []string
+	page := flux.Page{Limit: flux.MaxPageLimit}
+	for {
+		cs, next, err := s.store.Conversations().ListConversations(ctx, userID, flux.ConversationFilter{Kind: flux.ConversationVoice}, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.EndedAt != nil {
+				continue
+			}
+			if now.Sub(lastActivity(&c)) < s.cfg.StaleAfter {
+				return nil, flux.Errorf(flux.EConflict, "voice session %s is still open; close it before starting a new one", c.ID)
+			}
+			stale = append(stale, c.ID)
+		}
+		if next == "" {
+			return stale, nil
+		}
+		page.Cursor = next
+	}
 }
 
 // lastActivity is when a session was last used: created, written to, or
