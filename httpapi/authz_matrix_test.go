@@ -125,6 +125,15 @@ var authzTable = map[string]access{
 	"POST /api/v1/webhooks/twilio/voice":               accessWebhook,
 	"POST /api/v1/webhooks/twilio/status":              accessWebhook,
 
+	"GET /api/pattern-observer/health":             accessUser,
+	"POST /api/pattern-observer/consult":           accessUser,
+	"POST /api/pattern-observer/miss-signal":       accessUser,
+	"GET /api/pattern-observer/patterns/{user_id}": accessUser,
+	"GET /api/v1/patterns":                         accessUser,
+	"GET /api/v1/patterns/{id}":                    accessUser,
+	"PATCH /api/v1/patterns/{id}":                  accessUser,
+	"DELETE /api/v1/patterns/{id}":                 accessUser,
+
 	"GET /api/v1/escalation/policies":                        accessUser,
 	"PUT /api/v1/escalation/policies":                        accessUser,
 	"GET /api/escalation-demo":                               accessPublic,
@@ -433,7 +442,19 @@ func aliceResources(t *testing.T, e *testEnv, tok string) resources {
 	if r := e.do("POST", "/api/escalation-demo/escalations/"+esc.Escalation.ID+"/cancel", tok, nil); r.Code != 200 {
 		t.Fatalf("cancel = %d %s", r.Code, r.Body)
 	}
+	var me struct{ ID string }
+	if r := e.do("GET", "/api/v1/account/me", tok, nil); r.Code != 200 {
+		t.Fatalf("me = %d %s", r.Code, r.Body)
+	} else {
+		r.json(t, &me)
+	}
+	pat := flux.Pattern{UserID: me.ID, Type: "avoidance", Key: "Monday 19:00-20:00", Description: "Weekly review", Confidence: 0.6}
+	if err := e.store.Patterns().CreatePattern(context.Background(), &pat); err != nil {
+		t.Fatalf("create pattern: %v", err)
+	}
 	return resources{
+		"/api/pattern-observer/patterns/":   me.ID,
+		"/api/v1/patterns/":                 pat.ID,
 		"/goals/":                           conv.ConversationID,
 		"/api/v1/goals/":                    g.ID,
 		"/api/v1/tasks/":                    task.ID,
