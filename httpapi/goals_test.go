@@ -13,6 +13,7 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
 	"github.com/google/go-cmp/cmp"
@@ -529,7 +530,7 @@ func TestGoalConversationAdmin(t *testing.T) {
 func TestGoalsWithLLMPlanner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	withGoalServer(e, planner.New(planner.LLMConfig{
 		BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Model: "test/model",
 		Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler),

@@ -13,19 +13,20 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/google/go-cmp/cmp"
 	openai "github.com/sashabaranov/go-openai"
 )
 
 type llmHarness struct {
-	fake *fluxtest.LLM
+	fake *openaifake.LLM
 	llm  *LLM
 	logs *fluxtest.Logs
 }
 
 func newHarness(t *testing.T, mod func(*LLMConfig)) *llmHarness {
 	t.Helper()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	logs := &fluxtest.Logs{}
 	cfg := LLMConfig{
 		BaseURL:    fake.URL(),
@@ -252,8 +253,8 @@ func TestLLMNeverLogsTheKey(t *testing.T) {
 	const key = "sk-or-v1-supersecret"
 	h := newHarness(t, func(c *LLMConfig) { c.APIKey = key })
 	// The fake rejects the key and echoes it, as some providers do.
-	h.fake.SetHandler(func(openai.ChatCompletionRequest) fluxtest.Reply {
-		return fluxtest.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: ` + key + `","type":"invalid_request_error"}}`}
+	h.fake.SetHandler(func(openai.ChatCompletionRequest) openaifake.Reply {
+		return openaifake.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: ` + key + `","type":"invalid_request_error"}}`}
 	})
 	h.fake.SetAPIKey(key)
 	p, err := h.llm.Plan(context.Background(), tenK)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
 	"github.com/fluxlife/flux/store/sqlite"
@@ -643,7 +644,7 @@ func TestServiceConcurrentConfirmationsSaveOneGoal(t *testing.T) {
 
 func TestServiceWithLLM(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	clock := fluxtest.NewClock(serviceNow)
 	llm := planner.New(planner.LLMConfig{
 		BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Timeout: 5 * time.Second,

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/planner"
 )
 
@@ -34,7 +34,7 @@ func TestPlannerDesc(t *testing.T) {
 // selects, and continues a goal conversation after fluxd restarts.
 func TestGoalsThroughFluxd(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	vars := map[string]string{"FLUX_DATA_DIR": t.TempDir(), "OPEN_ROUTER_API_KEY": fake.APIKey(), "OPENROUTER_BASE_URL": fake.URL()}
 	var ms []map[string]any
 	for w := 1; w <= 4; w++ {

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
@@ -17,7 +17,7 @@ func ExampleNew() {
 	ctx := context.Background()
 	emb := rag.NewHashEmbedder(0)
 
-	fake, err := fluxtest.StartPinecone()
+	fake, err := pineconefake.StartPinecone()
 	if err != nil {
 		log.Fatal(err)
 	}

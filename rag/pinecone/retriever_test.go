@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
@@ -20,7 +20,7 @@ func TestLibraryOnPinecone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	emb := rag.NewHashEmbedder(0)
-	fake := fluxtest.NewPinecone(t)
+	fake := pineconefake.NewPinecone(t)
 	fake.SetDimension(emb.Dimensions())
 
 	env := map[string]string{"PINECONE_API_KEY": fake.APIKey(), "PINECONE_CONTROLLER_HOST": fake.ControlURL()}
