@@ -17,6 +17,7 @@ import (
 	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
@@ -289,8 +290,8 @@ func TestChatWithLLMRouter(t *testing.T) {
 	t.Parallel()
 	llm := openaifake.NewLLM(t)
 	routerFake(t, llm)
-	router := planner.NewLLMRouter(planner.LLMConfig{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(),
-		Model: "test/router", Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)}, &planner.OfflineRouter{Times: ChatTimes()})
+	router := plannerai.NewRouter(plannerai.Config{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(), Model: "test/router"},
+		planner.LLMConfig{Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)}, &planner.OfflineRouter{Times: ChatTimes()})
 	e := newClockedEnv(t, kindSQLite, fluxtest.NewClock(chatNow), router)
 	ana, u := e.token("ana@example.com")
 	conv, _ := e.chat(ana, "", onboardingScript...)

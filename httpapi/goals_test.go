@@ -16,6 +16,7 @@ import (
 	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -531,10 +532,10 @@ func TestGoalsWithLLMPlanner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
 	fake := openaifake.NewLLM(t)
-	withGoalServer(e, planner.New(planner.LLMConfig{
-		BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Model: "test/model",
-		Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler),
-	}))
+	withGoalServer(e, plannerai.NewPlanner(
+		plannerai.Config{BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Model: "test/model"},
+		planner.LLMConfig{Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)},
+	))
 	alice, _ := e.token("alice@example.com")
 
 	var ms []map[string]any

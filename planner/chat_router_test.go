@@ -13,8 +13,9 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/planner/openai"
 	"github.com/google/go-cmp/cmp"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // routeInput is a RouteInput for Ada in Berlin at chatNow with a run, a
@@ -82,8 +83,9 @@ func TestOfflineRouter(t *testing.T) {
 }
 
 func newLLMRouter(t *testing.T, llm *openaifake.LLM, timeout time.Duration) *planner.LLMRouter {
-	return planner.NewLLMRouter(planner.LLMConfig{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(),
-		Timeout: timeout, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, &planner.OfflineRouter{Times: voiceTimes{}})
+	model := openai.New(openai.Config{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient()})
+	return planner.NewLLMRouter(model, planner.LLMConfig{Timeout: timeout, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		&planner.OfflineRouter{Times: voiceTimes{}})
 }
 
 func routeReply(node string, fields map[string]any) map[string]any {
@@ -136,7 +138,7 @@ func TestLLMRouter(t *testing.T) {
 				t.Fatalf("%d requests", len(reqs))
 			}
 			rf := reqs[0].ResponseFormat
-			if rf == nil || rf.Type != openai.ChatCompletionResponseFormatTypeJSONSchema || rf.JSONSchema.Name != "chat_route" || !rf.JSONSchema.Strict {
+			if rf == nil || rf.Type != goopenai.ChatCompletionResponseFormatTypeJSONSchema || rf.JSONSchema.Name != "chat_route" || !rf.JSONSchema.Strict {
 				t.Errorf("response format = %+v", rf)
 			}
 			if user := reqs[0].Messages[1].Content; !strings.Contains(user, `"id":"run-1"`) || !strings.Contains(user, "move my run to Friday evening") {
