@@ -22,14 +22,14 @@ import (
 // RAG_* and EMBEDDING_* variables (ragConfigFromEnv), a description of it
 // for the capability line, and the function that releases it (call it on
 // shutdown). When PINECONE_API_KEY is set the vectors are searched on that
-// Pinecone index (pinecone.ConfigFromEnv); the catalog, the chunks and the
+// Pinecone index (pineconeConfigFromEnv); the catalog, the chunks and the
 // keyword index stay in st.
 func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, func() error, error) {
 	rc, err := ragConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}
-	pcc, err := pinecone.ConfigFromEnv(cfg.env)
+	pcc, err := pineconeConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}

@@ -176,7 +176,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	}
 	defer closeLib() // after the server and the jobs have stopped
 	indexBundled(ctx, lib, log)
-	sd, err := scheduler.DefaultsFromEnv(cfg.env)
+	sd, err := schedulerDefaultsFromEnv(cfg.env)
 	if err != nil {
 		var fe *flux.Error
 		if errors.As(err, &fe) && len(fe.Fields) > 0 {

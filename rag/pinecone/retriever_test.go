@@ -13,7 +13,7 @@ import (
 )
 
 // TestLibraryOnPinecone indexes the bundled library into the fake Pinecone
-// through go-pinecone, configured from the environment as fluxd does, and
+// through go-pinecone, and
 // checks that hybrid retrieval (vector search on Pinecone fused with the
 // in-memory BM25 index) answers as it does on the in-memory index.
 func TestLibraryOnPinecone(t *testing.T) {
@@ -23,16 +23,9 @@ func TestLibraryOnPinecone(t *testing.T) {
 	fake := pineconefake.NewPinecone(t)
 	fake.SetDimension(emb.Dimensions())
 
-	env := map[string]string{"PINECONE_API_KEY": fake.APIKey(), "PINECONE_CONTROLLER_HOST": fake.ControlURL()}
-	cfg, err := pinecone.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.Enabled() {
-		t.Fatal("a config with PINECONE_API_KEY is not enabled")
-	}
-	if !cfg.Insecure {
-		t.Fatal("an http:// PINECONE_CONTROLLER_HOST did not make the config plaintext")
+	cfg := pinecone.Config{APIKey: fake.APIKey(), ControlURL: fake.ControlURL(), Insecure: true}
+	if err := cfg.Validate(); err != nil || !cfg.Enabled() {
+		t.Fatalf("config %+v: enabled %v, %v", cfg, cfg.Enabled(), err)
 	}
 	idx, err := pinecone.New(ctx, cfg)
 	if err != nil {
