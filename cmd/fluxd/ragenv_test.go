@@ -12,7 +12,7 @@ import (
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestConfigFromEnv(t *testing.T) {
+func TestRAGConfigFromEnv(t *testing.T) {
 	t.Parallel()
 	c, err := ragConfigFromEnv(envOf(nil))
 	if err != nil {
@@ -58,7 +58,7 @@ func TestConfigFromEnv(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvInvalid(t *testing.T) {
+func TestRAGConfigFromEnvInvalid(t *testing.T) {
 	t.Parallel()
 	_, err := ragConfigFromEnv(envOf(map[string]string{
 		"RAG_CHUNK_SIZE": "ten", "RAG_CHUNK_OVERLAP": "-3", "RAG_TOP_K": "500", "RAG_RELEVANCE_THRESHOLD": "high",

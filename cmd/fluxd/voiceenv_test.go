@@ -14,7 +14,7 @@ import (
 
 func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestConfigFromEnvDefaults(t *testing.T) {
+func TestVoiceConfigFromEnvDefaults(t *testing.T) {
 	t.Parallel()
 	c, err := voiceConfigFromEnv(envMap(nil))
 	if err != nil {
@@ -29,7 +29,7 @@ func TestConfigFromEnvDefaults(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvSet(t *testing.T) {
+func TestVoiceConfigFromEnvSet(t *testing.T) {
 	t.Parallel()
 	c, err := voiceConfigFromEnv(envMap(map[string]string{
 		"DEEPGRAM_API_KEY": "secret-key", "DEEPGRAM_BASE_URL": "http://127.0.0.1:9999/", "DEEPGRAM_TOKEN_TTL": "120",
@@ -55,7 +55,7 @@ func TestConfigFromEnvSet(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvErrors(t *testing.T) {
+func TestVoiceConfigFromEnvErrors(t *testing.T) {
 	t.Parallel()
 	_, err := voiceConfigFromEnv(envMap(map[string]string{
 		"DEEPGRAM_TOKEN_TTL": "7200", "VOICE_DAILY_SESSION_LIMIT": "many", "VOICE_BURST_WINDOW": "soon",
