@@ -201,6 +201,24 @@ func TestLocation(t *testing.T) {
 			t.Errorf("Location(%q) = %v, want UTC", name, l)
 		}
 	}
+}
+
+// TestLocationReportsUnknownZone: a stored zone the zone database does not
+// know is read as UTC, but reported, once per name.
+func TestLocationReportsUnknownZone(t *testing.T) {
+	var reported []string
+	defer flux.SetUnknownZoneHook(func(name string, err error) {
+		if err == nil {
+			t.Errorf("%s reported without an error", name)
+		}
+		reported = append(reported, name)
+	})()
+	for _, name := range []string{"Atlantis/Capital", "", "Europe/Berlin", "Atlantis/Capital", "Atlantis/Harbour"} {
+		flux.Location(name)
+	}
+	if d := cmp.Diff([]string{"Atlantis/Capital", "Atlantis/Harbour"}, reported); d != "" {
+		t.Errorf("reported (-want +got):\n%s", d)
+	}
 	if _, err := flux.LoadLocation("Local"); err == nil {
 		t.Error("LoadLocation(Local) accepted")
 	}

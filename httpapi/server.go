@@ -46,8 +46,8 @@ type Config struct {
 	// RAG is the article library of the /api/v1/rag routes (a
 	// *rag.Library); nil makes them answer 503 "RAG is not configured".
 	RAG RAG
-	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
-	// offline planner.
+	// Planner plans goals; nil means the offline planner
+	// (planner.Offline).
 	Planner planner.Planner
 	// Goals is the goal service of the goal routes; nil means one built
 	// from Planner and Scheduler. Pass the one the voice intents use, so
@@ -153,7 +153,7 @@ func New(cfg Config) *Server {
 	if s.goals = cfg.Goals; s.goals == nil {
 		p := s.planner
 		if p == nil {
-			p = planner.New(planner.LLMConfig{Clock: s.clock, Logger: s.log})
+			p = &planner.Offline{Clock: s.clock}
 		}
 		s.goals = planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 	}

@@ -19,6 +19,7 @@ import (
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
+	"github.com/fluxlife/flux/voice/deepgram"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,12 +48,15 @@ func newVoiceEnv(t *testing.T, kind storeKind, withKey bool) *voiceEnv {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := scheduler.NewService(e.store, &scheduler.ServiceOptions{Clock: c, Logger: discard})
 	goals := planner.NewService(e.store, nil, &planner.ServiceOptions{Clock: c, Logger: discard, Placer: sched})
-	cfg := voice.Config{BaseURL: dg.URL()}
+	opts := &voice.Options{Clock: c, Logger: discard, Planner: VoicePlanner(e.store, goals), Scheduler: sched}
 	if withKey {
-		cfg.APIKey = dg.APIKey()
+		m, err := deepgram.NewMinter(dg.APIKey(), &deepgram.Options{BaseURL: dg.URL(), Clock: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Minter = m
 	}
-	vs, err := voice.New(e.store, cfg, &voice.Options{Clock: c, Logger: discard,
-		Planner: VoicePlanner(e.store, goals), Scheduler: sched})
+	vs, err := voice.New(e.store, voice.Config{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -344,24 +344,6 @@ func TestRulesFor(t *testing.T) {
 	}
 }
 
-func TestDefaultsFromEnv(t *testing.T) {
-	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	d, err := DefaultsFromEnv(env(nil))
-	if err != nil || d != DefaultDefaults() {
-		t.Errorf("unset: %+v, %v", d, err)
-	}
-	d, err = DefaultsFromEnv(env(map[string]string{EnvCutoffHour: "22", EnvBufferMinutes: " 10 "}))
-	if err != nil || d != (Defaults{CutoffHour: 22, BufferMinutes: 10}) {
-		t.Errorf("set: %+v, %v", d, err)
-	}
-	_, err = DefaultsFromEnv(env(map[string]string{EnvCutoffHour: "24", EnvBufferMinutes: "x"}))
-	var fe *flux.Error
-	if !errors.As(err, &fe) || fe.Code != flux.EInvalid || len(fe.Fields) != 2 {
-		t.Errorf("invalid: %v", err)
-	}
-}
-
 func TestFromTask(t *testing.T) {
 	t.Parallel()
 	at, dl, es := bt("2026-04-13 07:00"), bt("2026-04-20 07:00"), bt("2026-04-12 07:00")

@@ -43,7 +43,7 @@ type ServiceOptions struct {
 	// Clock tells the time; nil means the system clock.
 	Clock flux.Clock
 	// Defaults are the cutoff and buffer of users whose own are missing;
-	// nil means DefaultDefaults (cmd/fluxd passes DefaultsFromEnv).
+	// nil means DefaultDefaults (cmd/fluxd reads them from the environment).
 	Defaults *Defaults
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger

@@ -30,7 +30,21 @@ type env struct {
 	user  *flux.User
 	cfg   Config
 	opts  Options
+	grant GrantConfig
 }
+
+// GrantConfig configures the Deepgram minter of an env.
+type GrantConfig struct {
+	APIKey, BaseURL string
+	TTL, Timeout    time.Duration
+}
+
+// NewGrantMinter returns the real Deepgram minter (voice/deepgram) for the
+// env's fake Deepgram. It is set by an external test file
+// (deepgram_link_test.go), since voice/deepgram imports voice.
+var NewGrantMinter func(g GrantConfig, clock flux.Clock) (TokenMinter, error)
+
+func withGrant(fn func(*GrantConfig)) envOption { return func(e *env) { fn(&e.grant) } }
 
 type envOption func(*env)
 
@@ -58,13 +72,20 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	dg := fluxtest.NewDeepgram(t)
 	dg.SetClock(clock.Now)
 	e := &env{t: t, ctx: ctx, clock: clock, store: st, dg: dg,
-		cfg:  Config{APIKey: dg.APIKey(), BaseURL: dg.URL(), TokenTTL: 10 * time.Minute},
-		opts: Options{Clock: clock, Logger: quietLogger()},
+		grant: GrantConfig{APIKey: dg.APIKey(), BaseURL: dg.URL(), TTL: 10 * time.Minute},
+		opts:  Options{Clock: clock, Logger: quietLogger()},
 	}
 	for _, o := range opts {
 		o(e)
 	}
 	e.user = e.newUser("Ada", "America/New_York")
+	if e.opts.Minter == nil && e.grant.APIKey != "" {
+		m, err := NewGrantMinter(e.grant, clock)
+		if err != nil {
+			t.Fatalf("deepgram minter: %v", err)
+		}
+		e.opts.Minter = m
+	}
 	svc, err := New(st, e.cfg, &e.opts)
 	if err != nil {
 		t.Fatalf("voice.New: %v", err)

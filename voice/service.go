@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -131,12 +130,9 @@ type Closed struct {
 type Options struct {
 	// Clock is the time source; default flux.SystemClock.
 	Clock flux.Clock
-	// Minter mints Deepgram grants; default a DeepgramMinter on
-	// Config.APIKey, or none (Create answers EUnavailable) without a key.
+	// Minter mints the browser's Deepgram grants (voice/deepgram.NewMinter);
+	// nil means voice is not configured: Create answers EUnavailable.
 	Minter TokenMinter
-	// HTTPClient is the default minter's client; default one with
-	// Config.RequestTimeout.
-	HTTPClient *http.Client
 	// Planner plans goals; nil stores voice goals without a plan and says so.
 	Planner GoalPlanner
 	// Scheduler places tasks; nil keeps tasks at the time the user said and
@@ -225,15 +221,6 @@ func New(store flux.Store, cfg Config, opts *Options) (*Service, error) {
 		}
 	}
 	s.functions = s.intents.Functions()
-	if s.minter == nil && cfg.APIKey != "" {
-		m, err := NewDeepgramMinter(cfg.APIKey, &DeepgramOptions{
-			BaseURL: cfg.BaseURL, TTL: cfg.TokenTTL, Timeout: cfg.RequestTimeout, HTTPClient: o.HTTPClient, Clock: s.clock,
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.minter = m
-	}
 	return s, nil
 }
 

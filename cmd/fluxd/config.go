@@ -30,7 +30,7 @@ type config struct {
 	DemoUserID        string
 	DemoUser          string
 	// getenv reads the environment the configuration came from, for the
-	// feature packages that read their own variables (planner.ConfigFromEnv).
+	// settings of the feature packages (plannerConfigFromEnv, ...).
 	getenv func(string) string
 }
 

@@ -13,22 +13,23 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/rag"
+	ragopenai "github.com/fluxlife/flux/rag/openai"
 	"github.com/fluxlife/flux/rag/pinecone"
 	"github.com/fluxlife/flux/store/postgres"
 )
 
 // openLibrary returns the article library kept in st, configured by the
-// RAG_* and EMBEDDING_* variables (rag.ConfigFromEnv), a description of it
+// RAG_* and EMBEDDING_* variables (ragConfigFromEnv), a description of it
 // for the capability line, and the function that releases it (call it on
 // shutdown). When PINECONE_API_KEY is set the vectors are searched on that
-// Pinecone index (pinecone.ConfigFromEnv); the catalog, the chunks and the
+// Pinecone index (pineconeConfigFromEnv); the catalog, the chunks and the
 // keyword index stay in st.
 func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, func() error, error) {
-	rc, err := rag.ConfigFromEnv(cfg.env)
+	rc, err := ragConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}
-	pcc, err := pinecone.ConfigFromEnv(cfg.env)
+	pcc, err := pineconeConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}
@@ -54,7 +55,7 @@ func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clo
 	}
 	desc := "offline hashing embedder"
 	if rc.UseOpenAI {
-		desc = "openai embeddings (" + emb.Name() + ") via " + redactURL(cmpOr(rc.OpenAI.BaseURL, rag.DefaultEmbeddingBaseURL))
+		desc = "openai embeddings (" + emb.Name() + ") via " + redactURL(cmpOr(rc.OpenAI.BaseURL, ragopenai.DefaultBaseURL))
 	}
 	if _, ok := st.(*postgres.Store); ok {
 		desc += " + postgres full-text"

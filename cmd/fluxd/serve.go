@@ -20,6 +20,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/postgres"
@@ -175,7 +176,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	}
 	defer closeLib() // after the server and the jobs have stopped
 	indexBundled(ctx, lib, log)
-	sd, err := scheduler.DefaultsFromEnv(cfg.env)
+	sd, err := schedulerDefaultsFromEnv(cfg.env)
 	if err != nil {
 		var fe *flux.Error
 		if errors.As(err, &fe) && len(fe.Fields) > 0 {
@@ -195,10 +196,11 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return err
 		}
 	}
-	pc := planner.ConfigFromEnv(cfg.env)
-	pc.Clock, pc.Logger = clock, log.With("component", "planner")
-	pc.Retriever = plannerRetriever(lib)
-	pl := planner.New(pc)
+	pc := plannerConfigFromEnv(cfg.env)
+	var pl planner.Planner = &planner.Offline{Retriever: plannerRetriever(lib), Clock: clock}
+	if pc.APIKey != "" {
+		pl = plannerai.NewPlanner(pc, planner.LLMConfig{Clock: clock, Logger: log.With("component", "planner"), Retriever: plannerRetriever(lib)})
+	}
 	goals := planner.NewService(store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
 	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log)
 	if err != nil {
@@ -296,14 +298,14 @@ func capabilities(cfg *config, b *backend, a *auth.Authenticator) [][2]string {
 		{"store", b.desc},
 		{"jobs", "river on " + strings.SplitN(b.desc, " ", 2)[0]},
 		{"auth", authDesc},
-		{"planner", plannerDesc(planner.ConfigFromEnv(cfg.env))},
+		{"planner", plannerDesc(plannerConfigFromEnv(cfg.env))},
 	}
 }
 
 // plannerDesc says which planner the configuration selects.
-func plannerDesc(pc planner.LLMConfig) string {
+func plannerDesc(pc plannerai.Config) string {
 	if pc.APIKey == "" {
-		return "offline (set " + planner.EnvAPIKey + " for the LLM planner)"
+		return "offline (set " + EnvPlannerAPIKey + " for the LLM planner)"
 	}
 	return "llm (" + pc.Model + ") via " + redactURL(pc.BaseURL)
 }

@@ -1,4 +1,4 @@
-package rag
+package openai
 
 import (
 	"context"
@@ -89,11 +89,11 @@ func newEmbeddingsServer(t *testing.T, dims int) (*embeddingsServer, *httptest.S
 func TestOpenAIEmbedder(t *testing.T) {
 	t.Parallel()
 	fake, srv := newEmbeddingsServer(t, 1536)
-	e, err := NewOpenAIEmbedder(OpenAIConfig{BaseURL: srv.URL + "/v1/", APIKey: "sk-test"})
+	e, err := New(Config{BaseURL: srv.URL + "/v1/", APIKey: "sk-test"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Name() != DefaultEmbeddingModel || e.Dimensions() != 1536 {
+	if e.Name() != DefaultModel || e.Dimensions() != 1536 {
 		t.Fatalf("Name, Dimensions = %q, %d", e.Name(), e.Dimensions())
 	}
 	if s := e.String(); strings.Contains(s, "sk-test") {
@@ -118,7 +118,7 @@ func TestOpenAIEmbedder(t *testing.T) {
 	var sizes []int
 	for _, r := range fake.requests {
 		sizes = append(sizes, len(r.Input))
-		if r.Auth != "Bearer sk-test" || r.Model != DefaultEmbeddingModel || r.Dimensions != nil {
+		if r.Auth != "Bearer sk-test" || r.Model != DefaultModel || r.Dimensions != nil {
 			t.Errorf("request auth %q model %q dimensions %v", r.Auth, r.Model, r.Dimensions)
 		}
 	}
@@ -130,7 +130,7 @@ func TestOpenAIEmbedder(t *testing.T) {
 func TestOpenAIEmbedderDimensionsAndBatch(t *testing.T) {
 	t.Parallel()
 	fake, srv := newEmbeddingsServer(t, 256)
-	e, err := NewOpenAIEmbedder(OpenAIConfig{BaseURL: srv.URL + "/v1", APIKey: "k", Model: "local/minilm", Dimensions: 256, BatchSize: 2})
+	e, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: "k", Model: "local/minilm", Dimensions: 256, BatchSize: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestOpenAIEmbedderFailures(t *testing.T) {
 			t.Parallel()
 			fake, srv := newEmbeddingsServer(t, 4)
 			fake.respond = tt.respond
-			e, err := NewOpenAIEmbedder(OpenAIConfig{BaseURL: srv.URL + "/v1", APIKey: "sk-secret", Model: "m", Dimensions: 4, Timeout: 200 * time.Millisecond})
+			e, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: "sk-secret", Model: "m", Dimensions: 4, Timeout: 200 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -218,7 +218,7 @@ func TestOpenAIEmbedderCallerCancels(t *testing.T) {
 		<-r.Context().Done()
 		return true
 	}
-	e, err := NewOpenAIEmbedder(OpenAIConfig{BaseURL: srv.URL + "/v1", APIKey: "k", Model: "m", Dimensions: 4})
+	e, err := New(Config{BaseURL: srv.URL + "/v1", APIKey: "k", Model: "m", Dimensions: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,15 +229,15 @@ func TestOpenAIEmbedderCallerCancels(t *testing.T) {
 
 func TestOpenAIEmbedderInvalid(t *testing.T) {
 	t.Parallel()
-	_, err := NewOpenAIEmbedder(OpenAIConfig{BaseURL: "ftp://x", Model: "acme/embedder", BatchSize: -1, Timeout: -time.Second})
+	_, err := New(Config{BaseURL: "ftp://x", Model: "acme/embedder", BatchSize: -1, Timeout: -time.Second})
 	if diff := cmp.Diff([]string{"api_key", "base_url", "dimensions", "batch_size", "timeout"}, fieldsOf(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
-	e, err := NewOpenAIEmbedder(OpenAIConfig{APIKey: "k", Model: "openai/text-embedding-3-large"})
+	e, err := New(Config{APIKey: "k", Model: "openai/text-embedding-3-large"})
 	if err != nil || e.Dimensions() != 3072 {
 		t.Errorf("text-embedding-3-large: %v, %v", e, err)
 	}
-	e, err = NewOpenAIEmbedder(OpenAIConfig{APIKey: "k"})
+	e, err = New(Config{APIKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -245,4 +245,18 @@ func TestOpenAIEmbedderInvalid(t *testing.T) {
 	if diff := cmp.Diff([]string{"texts[1]"}, fieldsOf(t, err)); diff != "" {
 		t.Errorf("empty text fields (-want +got):\n%s", diff)
 	}
+}
+
+// fieldsOf returns the field names of an EInvalid error, or fails.
+func fieldsOf(t *testing.T, err error) []string {
+	t.Helper()
+	var fe *flux.Error
+	if !errors.As(err, &fe) || fe.Code != flux.EInvalid {
+		t.Fatalf("error %v is not an EInvalid *flux.Error", err)
+	}
+	var out []string
+	for _, f := range fe.Fields {
+		out = append(out, f.Field)
+	}
+	return out
 }

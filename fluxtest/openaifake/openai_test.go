@@ -1,4 +1,4 @@
-package fluxtest
+package openaifake
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package rag
+package openai
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 
 	"github.com/fluxlife/flux"
 )
@@ -17,10 +17,10 @@ import (
 // Defaults of the OpenAI-compatible embedder: the original system's
 // OpenRouter settings.
 const (
-	DefaultEmbeddingModel     = "openai/text-embedding-3-small"
-	DefaultEmbeddingBaseURL   = "https://openrouter.ai/api/v1"
-	DefaultEmbeddingBatchSize = 64
-	DefaultEmbeddingTimeout   = 30 * time.Second
+	DefaultModel     = "openai/text-embedding-3-small"
+	DefaultBaseURL   = "https://openrouter.ai/api/v1"
+	DefaultBatchSize = 64
+	DefaultTimeout   = 30 * time.Second
 )
 
 // knownDimensions are the default vector lengths of common embedding
@@ -31,15 +31,15 @@ var knownDimensions = map[string]int{
 	"text-embedding-ada-002": 1536,
 }
 
-// OpenAIConfig configures NewOpenAIEmbedder. Only APIKey is required.
-type OpenAIConfig struct {
+// Config configures New. Only APIKey is required.
+type Config struct {
 	// BaseURL is the OpenAI-compatible API root; "" means
-	// DefaultEmbeddingBaseURL (OpenRouter). Requests go to BaseURL +
+	// DefaultBaseURL (OpenRouter). Requests go to BaseURL +
 	// "/embeddings".
 	BaseURL string
 	// APIKey is sent as a bearer token. It is never logged.
 	APIKey string
-	// Model is the embedding model; "" means DefaultEmbeddingModel.
+	// Model is the embedding model; "" means DefaultModel.
 	Model string
 	// Dimensions is the vector length. When it is 0 the model's default is
 	// assumed (1536 for text-embedding-3-small and ada-002, 3072 for
@@ -47,21 +47,21 @@ type OpenAIConfig struct {
 	// it. When set, it is sent as the request's "dimensions".
 	Dimensions int
 	// BatchSize is the most texts sent in one request; 0 means
-	// DefaultEmbeddingBatchSize (64).
+	// DefaultBatchSize (64).
 	BatchSize int
-	// Timeout bounds each request; 0 means DefaultEmbeddingTimeout.
+	// Timeout bounds each request; 0 means DefaultTimeout.
 	Timeout time.Duration
 	// HTTPClient sends the requests; nil means a new client. Timeout
 	// applies either way.
 	HTTPClient *http.Client
 }
 
-// OpenAIEmbedder is an Embedder over any OpenAI-compatible /embeddings
+// Embedder is an Embedder over any OpenAI-compatible /embeddings
 // endpoint (OpenRouter, OpenAI, a local server), through
 // github.com/sashabaranov/go-openai. Texts are sent in batches of
 // BatchSize, one request at a time. Safe for concurrent use.
-type OpenAIEmbedder struct {
-	client     *openai.Client
+type Embedder struct {
+	client     *goopenai.Client
 	model      string
 	dims       int
 	sendDims   bool
@@ -70,24 +70,24 @@ type OpenAIEmbedder struct {
 	baseURLTag string
 }
 
-// NewOpenAIEmbedder returns an embedder for cfg. A missing key, an unknown
+// New returns an embedder for cfg. A missing key, an unknown
 // model without Dimensions or a malformed base URL is an EInvalid
 // *flux.Error.
-func NewOpenAIEmbedder(cfg OpenAIConfig) (*OpenAIEmbedder, error) {
+func New(cfg Config) (*Embedder, error) {
 	var fields []flux.FieldError
 	if strings.TrimSpace(cfg.APIKey) == "" {
 		fields = append(fields, flux.FieldError{Field: "api_key", Message: "is required for the embedding service"})
 	}
 	base := strings.TrimRight(strings.TrimSpace(cfg.BaseURL), "/")
 	if base == "" {
-		base = DefaultEmbeddingBaseURL
+		base = DefaultBaseURL
 	}
 	if !strings.HasPrefix(base, "https://") && !strings.HasPrefix(base, "http://") {
 		fields = append(fields, flux.FieldError{Field: "base_url", Message: "must be an http or https URL"})
 	}
 	model := strings.TrimSpace(cfg.Model)
 	if model == "" {
-		model = DefaultEmbeddingModel
+		model = DefaultModel
 	}
 	dims := cfg.Dimensions
 	switch {
@@ -111,21 +111,21 @@ func NewOpenAIEmbedder(cfg OpenAIConfig) (*OpenAIEmbedder, error) {
 	}
 	batch := cfg.BatchSize
 	if batch == 0 {
-		batch = DefaultEmbeddingBatchSize
+		batch = DefaultBatchSize
 	}
 	timeout := cfg.Timeout
 	if timeout == 0 {
-		timeout = DefaultEmbeddingTimeout
+		timeout = DefaultTimeout
 	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{Timeout: timeout}
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
+	oc := goopenai.DefaultConfig(cfg.APIKey)
 	oc.BaseURL = base
 	oc.HTTPClient = hc
-	return &OpenAIEmbedder{
-		client:     openai.NewClientWithConfig(oc),
+	return &Embedder{
+		client:     goopenai.NewClientWithConfig(oc),
 		model:      model,
 		dims:       dims,
 		sendDims:   cfg.Dimensions > 0,
@@ -136,20 +136,20 @@ func NewOpenAIEmbedder(cfg OpenAIConfig) (*OpenAIEmbedder, error) {
 }
 
 // Name returns the model name.
-func (e *OpenAIEmbedder) Name() string { return e.model }
+func (e *Embedder) Name() string { return e.model }
 
 // Dimensions returns the vector length.
-func (e *OpenAIEmbedder) Dimensions() int { return e.dims }
+func (e *Embedder) Dimensions() int { return e.dims }
 
 // String describes the embedder without its key, for the startup log.
-func (e *OpenAIEmbedder) String() string {
+func (e *Embedder) String() string {
 	return fmt.Sprintf("%s (%d dimensions) at %s", e.model, e.dims, e.baseURLTag)
 }
 
 // Embed sends the texts in batches and returns their vectors in order. An
 // empty text is an EInvalid error; a failed, timed-out or malformed response
 // is an EUnavailable error wrapping the cause.
-func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
+func (e *Embedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	var fields []flux.FieldError
 	for i, t := range texts {
 		if strings.TrimSpace(t) == "" {
@@ -171,13 +171,13 @@ func (e *OpenAIEmbedder) Embed(ctx context.Context, texts []string) ([][]float32
 	return out, nil
 }
 
-func (e *OpenAIEmbedder) embedBatch(ctx context.Context, batch []string) ([][]float32, error) {
+func (e *Embedder) embedBatch(ctx context.Context, batch []string) ([][]float32, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("rag: embed: %w", err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, e.timeout)
 	defer cancel()
-	req := openai.EmbeddingRequest{Input: batch, Model: openai.EmbeddingModel(e.model)}
+	req := goopenai.EmbeddingRequest{Input: batch, Model: goopenai.EmbeddingModel(e.model)}
 	if e.sendDims {
 		req.Dimensions = e.dims
 	}
@@ -188,8 +188,8 @@ func (e *OpenAIEmbedder) embedBatch(ctx context.Context, batch []string) ([][]fl
 			return nil, fmt.Errorf("rag: embed: %w", ctx.Err())
 		}
 		msg := "the embedding service failed"
-		var apiErr *openai.APIError
-		var reqErr *openai.RequestError
+		var apiErr *goopenai.APIError
+		var reqErr *goopenai.RequestError
 		var netErr net.Error
 		switch {
 		case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):

@@ -1,4 +1,4 @@
-package voice
+package main
 
 import (
 	"errors"
@@ -7,23 +7,20 @@ import (
 	"time"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/voice"
+	"github.com/fluxlife/flux/voice/deepgram"
 	"github.com/google/go-cmp/cmp"
 )
 
 func envMap(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestConfigFromEnvDefaults(t *testing.T) {
+func TestVoiceConfigFromEnvDefaults(t *testing.T) {
 	t.Parallel()
-	c, err := ConfigFromEnv(envMap(nil))
+	c, err := voiceConfigFromEnv(envMap(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{
-		BaseURL: DefaultBaseURL, TokenTTL: time.Hour, RequestTimeout: 10 * time.Second,
-		VoiceModel: "aura-2-thalia-en", ListenModel: "nova-3", LLMModel: "gpt-4o-mini",
-		Greeting: "Hey! What can I help you with today?", Language: "en",
-		DailySessionLimit: 20, BurstLimit: 5, BurstWindow: 10 * time.Minute, StaleAfter: 30 * time.Minute,
-	}
+	want := voiceEnv{Deepgram: deepgram.Options{BaseURL: deepgram.DefaultBaseURL, TTL: time.Hour, Timeout: 10 * time.Second}}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("defaults (-want +got):\n%s", diff)
 	}
@@ -32,9 +29,9 @@ func TestConfigFromEnvDefaults(t *testing.T) {
 	}
 }
 
-func TestConfigFromEnvSet(t *testing.T) {
+func TestVoiceConfigFromEnvSet(t *testing.T) {
 	t.Parallel()
-	c, err := ConfigFromEnv(envMap(map[string]string{
+	c, err := voiceConfigFromEnv(envMap(map[string]string{
 		"DEEPGRAM_API_KEY": "secret-key", "DEEPGRAM_BASE_URL": "http://127.0.0.1:9999/", "DEEPGRAM_TOKEN_TTL": "120",
 		"DEEPGRAM_TIMEOUT": "3s", "DEEPGRAM_VOICE_MODEL": "aura-2-orion-en", "DEEPGRAM_LISTEN_MODEL": "nova-2",
 		"DEEPGRAM_LLM_MODEL": "gpt-4o", "VOICE_GREETING": "Hi!", "VOICE_LANGUAGE": "de",
@@ -45,27 +42,28 @@ func TestConfigFromEnvSet(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := Config{
-		APIKey: "secret-key", BaseURL: "http://127.0.0.1:9999", TokenTTL: 2 * time.Minute, RequestTimeout: 3 * time.Second,
+	want := voiceEnv{APIKey: "secret-key", Deepgram: deepgram.Options{BaseURL: "http://127.0.0.1:9999", TTL: 2 * time.Minute, Timeout: 3 * time.Second}, Config: voice.Config{
 		VoiceModel: "aura-2-orion-en", ListenModel: "nova-2", LLMModel: "gpt-4o", Greeting: "Hi!", Language: "de",
 		IntentsFile: "/etc/flux/intents.yaml", PromptFile: "/etc/flux/prompt.md",
 		DailySessionLimit: -1, BurstLimit: 3, BurstWindow: time.Minute, StaleAfter: 15 * time.Minute,
-	}
+	}}
 	if diff := cmp.Diff(want, c); diff != "" {
 		t.Fatalf("config (-want +got):\n%s", diff)
 	}
-	if s := c.String(); strings.Contains(s, "secret-key") || !strings.Contains(s, "key=set") {
-		t.Fatalf("String() = %q", s)
+	if s := voiceDesc(c); strings.Contains(s, "secret-key") || !strings.Contains(s, "listen nova-2") {
+		t.Fatalf("voiceDesc = %q", s)
 	}
 }
 
-func TestConfigFromEnvErrors(t *testing.T) {
+func TestVoiceConfigFromEnvErrors(t *testing.T) {
 	t.Parallel()
-	_, err := ConfigFromEnv(envMap(map[string]string{
+	_, err := voiceConfigFromEnv(envMap(map[string]string{
 		"DEEPGRAM_TOKEN_TTL": "7200", "VOICE_DAILY_SESSION_LIMIT": "many", "VOICE_BURST_WINDOW": "soon",
 		"DEEPGRAM_TIMEOUT": "1fortnight",
 	}))
-	wantCode(t, err, flux.EInvalid)
+	if flux.ErrorCode(err) != flux.EInvalid {
+		t.Fatalf("error %v, want EInvalid", err)
+	}
 	var fe *flux.Error
 	errors.As(err, &fe)
 	var fields []string
@@ -75,7 +73,7 @@ func TestConfigFromEnvErrors(t *testing.T) {
 	if diff := cmp.Diff([]string{"DEEPGRAM_TIMEOUT", "VOICE_BURST_WINDOW", "DEEPGRAM_TOKEN_TTL", "VOICE_DAILY_SESSION_LIMIT"}, fields); diff != "" {
 		t.Fatalf("fields (-want +got):\n%s", diff)
 	}
-	_, err = ConfigFromEnv(envMap(map[string]string{"DEEPGRAM_BASE_URL": "api.deepgram.com", "DEEPGRAM_LLM_MODEL": "gpt 4"}))
+	_, err = voiceConfigFromEnv(envMap(map[string]string{"DEEPGRAM_BASE_URL": "api.deepgram.com", "DEEPGRAM_LLM_MODEL": "gpt 4"}))
 	if !errors.As(err, &fe) {
 		t.Fatalf("bad URL: %v", err)
 	}
@@ -83,12 +81,12 @@ func TestConfigFromEnvErrors(t *testing.T) {
 		t.Fatalf("fields %+v", fe.Fields)
 	}
 	for _, ttl := range []string{"0", "3601", "-5", "1.5"} {
-		if _, err := ConfigFromEnv(envMap(map[string]string{"DEEPGRAM_TOKEN_TTL": ttl})); err == nil {
+		if _, err := voiceConfigFromEnv(envMap(map[string]string{"DEEPGRAM_TOKEN_TTL": ttl})); err == nil {
 			t.Errorf("TTL %q accepted", ttl)
 		}
 	}
 	for _, ttl := range []string{"1", "3600"} {
-		if _, err := ConfigFromEnv(envMap(map[string]string{"DEEPGRAM_TOKEN_TTL": ttl})); err != nil {
+		if _, err := voiceConfigFromEnv(envMap(map[string]string{"DEEPGRAM_TOKEN_TTL": ttl})); err != nil {
 			t.Errorf("TTL %q: %v", ttl, err)
 		}
 	}

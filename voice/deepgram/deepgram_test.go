@@ -1,4 +1,4 @@
-package voice
+package deepgram
 
 import (
 	"context"
@@ -14,12 +14,12 @@ import (
 	"github.com/fluxlife/flux/fluxtest"
 )
 
-func TestDeepgramMinter(t *testing.T) {
+func TestMinter(t *testing.T) {
 	t.Parallel()
 	dg := fluxtest.NewDeepgram(t)
 	clock := fluxtest.NewClock(start)
 	dg.SetClock(clock.Now)
-	m, err := NewDeepgramMinter(dg.APIKey(), &DeepgramOptions{BaseURL: dg.URL() + "/", TTL: 5 * time.Minute, Clock: clock})
+	m, err := NewMinter(dg.APIKey(), &Options{BaseURL: dg.URL() + "/", TTL: 5 * time.Minute, Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestDeepgramMinter(t *testing.T) {
 	}
 }
 
-func TestDeepgramMinterErrors(t *testing.T) {
+func TestMinterErrors(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name   string
@@ -71,7 +71,7 @@ func TestDeepgramMinterErrors(t *testing.T) {
 			if tc.key != "" {
 				key = tc.key
 			}
-			m, err := NewDeepgramMinter(key, &DeepgramOptions{BaseURL: dg.URL(), Timeout: 100 * time.Millisecond})
+			m, err := NewMinter(key, &Options{BaseURL: dg.URL(), Timeout: 100 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -90,13 +90,13 @@ func TestDeepgramMinterErrors(t *testing.T) {
 	}
 }
 
-func TestDeepgramMinterBadResponse(t *testing.T) {
+func TestMinterBadResponse(t *testing.T) {
 	t.Parallel()
 	for _, body := range []string{`{}`, `not json`, `{"access_token":""}`} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, body)
 		}))
-		m, _ := NewDeepgramMinter("k", &DeepgramOptions{BaseURL: srv.URL})
+		m, _ := NewMinter("k", &Options{BaseURL: srv.URL})
 		_, err := m.Mint(context.Background())
 		srv.Close()
 		wantCode(t, err, flux.EUnavailable)
@@ -106,26 +106,35 @@ func TestDeepgramMinterBadResponse(t *testing.T) {
 		fmt.Fprint(w, `{"access_token":"abc"}`)
 	}))
 	defer srv.Close()
-	m, _ := NewDeepgramMinter("k", &DeepgramOptions{BaseURL: srv.URL, TTL: time.Minute, Clock: flux.ClockFunc(func() time.Time { return start })})
+	m, _ := NewMinter("k", &Options{BaseURL: srv.URL, TTL: time.Minute, Clock: flux.ClockFunc(func() time.Time { return start })})
 	tok, err := m.Mint(context.Background())
 	if err != nil || !tok.ExpiresAt.Equal(start.Add(time.Minute)) {
 		t.Fatalf("%v %v", tok, err)
 	}
 	// Unreachable.
-	m, _ = NewDeepgramMinter("k", &DeepgramOptions{BaseURL: "http://127.0.0.1:1"})
+	m, _ = NewMinter("k", &Options{BaseURL: "http://127.0.0.1:1"})
 	_, err = m.Mint(context.Background())
 	wantCode(t, err, flux.EUnavailable)
 }
 
-func TestNewDeepgramMinterOptions(t *testing.T) {
+func TestNewMinterOptions(t *testing.T) {
 	t.Parallel()
-	_, err := NewDeepgramMinter(" ", nil)
+	_, err := NewMinter(" ", nil)
 	wantCode(t, err, flux.EUnavailable)
-	_, err = NewDeepgramMinter("k", &DeepgramOptions{TTL: 2 * time.Hour})
+	_, err = NewMinter("k", &Options{TTL: 2 * time.Hour})
 	wantCode(t, err, flux.EInvalid)
-	_, err = NewDeepgramMinter("k", &DeepgramOptions{BaseURL: "ftp://x"})
+	_, err = NewMinter("k", &Options{BaseURL: "ftp://x"})
 	wantCode(t, err, flux.EInvalid)
-	if m, err := NewDeepgramMinter("k", nil); err != nil || m.baseURL != DefaultBaseURL || m.ttl != time.Hour {
+	if m, err := NewMinter("k", nil); err != nil || m.baseURL != DefaultBaseURL || m.ttl != time.Hour {
 		t.Fatalf("defaults: %+v %v", m, err)
+	}
+}
+
+var start = time.Date(2026, 3, 4, 20, 20, 0, 0, time.UTC)
+
+func wantCode(t *testing.T, err error, code string) {
+	t.Helper()
+	if got := flux.ErrorCode(err); got != code {
+		t.Fatalf("error %v: code %q, want %q", err, got, code)
 	}
 }

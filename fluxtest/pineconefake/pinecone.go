@@ -1,4 +1,4 @@
-package fluxtest
+package pineconefake
 
 import (
 	"cmp"
@@ -129,7 +129,7 @@ type PineconeFailure struct {
 //
 // Point the client at it with plaintext gRPC:
 //
-//	fake := fluxtest.NewPinecone(t)
+//	fake := pineconefake.NewPinecone(t)
 //	pc, _ := pinecone.NewClient(pinecone.NewClientParams{ApiKey: fake.APIKey(), Host: fake.ControlURL()})
 //	conn, _ := pc.Index(pinecone.NewIndexConnParams{Host: "http://" + fake.Host()})
 //

@@ -1,35 +1,38 @@
-package rag
+package main
 
 import (
+	"errors"
 	"testing"
 	"time"
 
+	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/rag"
 	"github.com/google/go-cmp/cmp"
 )
 
 func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
 
-func TestConfigFromEnv(t *testing.T) {
+func TestRAGConfigFromEnv(t *testing.T) {
 	t.Parallel()
-	c, err := ConfigFromEnv(envOf(nil))
+	c, err := ragConfigFromEnv(envOf(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Chunker != DefaultChunker || c.TopK != 5 || c.Threshold != nil || c.UseOpenAI {
+	if c.Chunker != rag.DefaultChunker || c.TopK != 5 || c.Threshold != nil || c.UseOpenAI {
 		t.Errorf("defaults = %+v", c)
 	}
 	emb, err := c.Embedder()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, ok := emb.(*HashEmbedder); !ok {
-		t.Errorf("embedder without a key = %T, want *HashEmbedder", emb)
+	if _, ok := emb.(*rag.HashEmbedder); !ok {
+		t.Errorf("embedder without a key = %T, want *rag.HashEmbedder", emb)
 	}
-	if diff := cmp.Diff(RetrieverOptions{TopK: 5}, c.RetrieverOptions(), cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Logger" }, cmp.Ignore())); diff != "" {
-		t.Errorf("RetrieverOptions (-want +got):\n%s", diff)
+	if diff := cmp.Diff(rag.RetrieverOptions{TopK: 5}, c.RetrieverOptions(), cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "Logger" }, cmp.Ignore())); diff != "" {
+		t.Errorf("rag.RetrieverOptions (-want +got):\n%s", diff)
 	}
 
-	c, err = ConfigFromEnv(envOf(map[string]string{
+	c, err = ragConfigFromEnv(envOf(map[string]string{
 		"RAG_CHUNK_SIZE": "1000", "RAG_CHUNK_OVERLAP": "0", "RAG_TOP_K": "8", "RAG_RELEVANCE_THRESHOLD": "0.4",
 		"OPEN_ROUTER_API_KEY": "sk-or", "OPENROUTER_BASE_URL": "https://example.test/api/v1",
 		"EMBEDDING_MODEL": "openai/text-embedding-3-large", "EMBEDDING_TIMEOUT": "5s",
@@ -37,7 +40,7 @@ func TestConfigFromEnv(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Chunker != (Chunker{Size: 1000, Overlap: -1}) || c.TopK != 8 || *c.Threshold != 0.4 || !c.UseOpenAI ||
+	if c.Chunker != (rag.Chunker{Size: 1000, Overlap: -1}) || c.TopK != 8 || *c.Threshold != 0.4 || !c.UseOpenAI ||
 		c.OpenAI.APIKey != "sk-or" || c.OpenAI.BaseURL != "https://example.test/api/v1" || c.OpenAI.Timeout != 5*time.Second {
 		t.Errorf("config = %+v", c)
 	}
@@ -46,18 +49,18 @@ func TestConfigFromEnv(t *testing.T) {
 		t.Errorf("embedder = %v, %v", emb, err)
 	}
 	if o := c.RetrieverOptions(); o.TopK != 8 || o.Threshold != 0.4 {
-		t.Errorf("RetrieverOptions = %+v", o)
+		t.Errorf("rag.RetrieverOptions = %+v", o)
 	}
 
-	c, _ = ConfigFromEnv(envOf(map[string]string{"EMBEDDING_API_KEY": "k1", "OPEN_ROUTER_API_KEY": "k2", "EMBEDDING_BASE_URL": "http://localhost:1234/v1", "RAG_RELEVANCE_THRESHOLD": "0"}))
+	c, _ = ragConfigFromEnv(envOf(map[string]string{"EMBEDDING_API_KEY": "k1", "OPEN_ROUTER_API_KEY": "k2", "EMBEDDING_BASE_URL": "http://localhost:1234/v1", "RAG_RELEVANCE_THRESHOLD": "0"}))
 	if c.OpenAI.APIKey != "k1" || c.OpenAI.BaseURL != "http://localhost:1234/v1" || *c.Threshold != -1 {
 		t.Errorf("config = %+v", c)
 	}
 }
 
-func TestConfigFromEnvInvalid(t *testing.T) {
+func TestRAGConfigFromEnvInvalid(t *testing.T) {
 	t.Parallel()
-	_, err := ConfigFromEnv(envOf(map[string]string{
+	_, err := ragConfigFromEnv(envOf(map[string]string{
 		"RAG_CHUNK_SIZE": "ten", "RAG_CHUNK_OVERLAP": "-3", "RAG_TOP_K": "500", "RAG_RELEVANCE_THRESHOLD": "high",
 		"EMBEDDING_DIMENSIONS": "0", "EMBEDDING_TIMEOUT": "soon",
 	}))
@@ -65,8 +68,22 @@ func TestConfigFromEnvInvalid(t *testing.T) {
 	if diff := cmp.Diff(want, fieldsOf(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
-	_, err = ConfigFromEnv(envOf(map[string]string{"RAG_CHUNK_SIZE": "100", "RAG_CHUNK_OVERLAP": "80"}))
+	_, err = ragConfigFromEnv(envOf(map[string]string{"RAG_CHUNK_SIZE": "100", "RAG_CHUNK_OVERLAP": "80"}))
 	if diff := cmp.Diff([]string{"RAG_CHUNK_OVERLAP"}, fieldsOf(t, err)); diff != "" {
 		t.Errorf("fields (-want +got):\n%s", diff)
 	}
+}
+
+// fieldsOf returns the field names of an EInvalid error, or fails.
+func fieldsOf(t *testing.T, err error) []string {
+	t.Helper()
+	var fe *flux.Error
+	if !errors.As(err, &fe) || fe.Code != flux.EInvalid {
+		t.Fatalf("error %v is not an EInvalid *flux.Error", err)
+	}
+	var out []string
+	for _, f := range fe.Fields {
+		out = append(out, f.Field)
+	}
+	return out
 }

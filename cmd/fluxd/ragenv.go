@@ -1,4 +1,4 @@
-package rag
+package main
 
 import (
 	"fmt"
@@ -7,13 +7,15 @@ import (
 	"time"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/rag"
+	ragopenai "github.com/fluxlife/flux/rag/openai"
 )
 
-// Config is the RAG configuration read from the environment by
-// ConfigFromEnv.
-type Config struct {
+// ragConfig is the RAG configuration read from the environment by
+// ragConfigFromEnv.
+type ragConfig struct {
 	// Chunker holds RAG_CHUNK_SIZE and RAG_CHUNK_OVERLAP.
-	Chunker Chunker
+	Chunker rag.Chunker
 	// TopK is RAG_TOP_K (default 5).
 	TopK int
 	// Threshold is RAG_RELEVANCE_THRESHOLD, or nil when it is not set (the
@@ -22,11 +24,11 @@ type Config struct {
 	Threshold *float64
 	// OpenAI configures the OpenAI-compatible embedder. UseOpenAI reports
 	// whether a key was found for it.
-	OpenAI    OpenAIConfig
+	OpenAI    ragopenai.Config
 	UseOpenAI bool
 }
 
-// ConfigFromEnv reads the RAG settings through getenv (os.Getenv in
+// ragConfigFromEnv reads the RAG settings through getenv (os.Getenv in
 // production):
 //
 //	RAG_CHUNK_SIZE            chunk size in characters (2000)
@@ -42,7 +44,7 @@ type Config struct {
 // Without a key, UseOpenAI is false and the offline hashing embedder is the
 // one to use. Malformed values are an EInvalid *flux.Error naming each
 // variable.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
+func ragConfigFromEnv(getenv func(string) string) (ragConfig, error) {
 	var fields []flux.FieldError
 	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
 	intVar := func(k string, min, max int) int {
@@ -57,7 +59,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 		return n
 	}
-	var c Config
+	var c ragConfig
 	c.Chunker.Size = intVar("RAG_CHUNK_SIZE", 20, 1_000_000)
 	if v := get("RAG_CHUNK_OVERLAP"); v != "" {
 		n, err := strconv.Atoi(v)
@@ -71,16 +73,16 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if c.Chunker.Size == 0 && c.Chunker.Overlap == 0 {
-		c.Chunker = DefaultChunker
+		c.Chunker = rag.DefaultChunker
 	} else if c.Chunker.Size == 0 {
-		c.Chunker.Size = DefaultChunkSize
+		c.Chunker.Size = rag.DefaultChunkSize
 	}
 	if err := c.Chunker.Validate(); err != nil {
 		fields = append(fields, flux.FieldError{Field: "RAG_CHUNK_OVERLAP", Message: "must be less than half of RAG_CHUNK_SIZE"})
 	}
-	c.TopK = intVar("RAG_TOP_K", 1, MaxTopK)
+	c.TopK = intVar("RAG_TOP_K", 1, rag.MaxTopK)
 	if c.TopK == 0 {
-		c.TopK = DefaultTopK
+		c.TopK = rag.DefaultTopK
 	}
 	if v := get("RAG_RELEVANCE_THRESHOLD"); v != "" {
 		f, err := strconv.ParseFloat(v, 64)
@@ -88,7 +90,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 			fields = append(fields, flux.FieldError{Field: "RAG_RELEVANCE_THRESHOLD", Message: "must be a number from -1 to 1"})
 		} else {
 			if f == 0 {
-				f = -1 // explicitly no threshold (0 means "the default" in RetrieverOptions)
+				f = -1 // explicitly no threshold (0 means "the default" in rag.RetrieverOptions)
 			}
 			c.Threshold = &f
 		}
@@ -113,7 +115,7 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 		}
 	}
 	if len(fields) > 0 {
-		return Config{}, flux.Invalid("invalid RAG settings", fields...)
+		return ragConfig{}, flux.Invalid("invalid RAG settings", fields...)
 	}
 	return c, nil
 }
@@ -121,17 +123,17 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 // Embedder returns the embedder the configuration asks for: the
 // OpenAI-compatible one when a key is set, the offline hashing one
 // otherwise.
-func (c Config) Embedder() (Embedder, error) {
+func (c ragConfig) Embedder() (rag.Embedder, error) {
 	if !c.UseOpenAI {
-		return NewHashEmbedder(0), nil
+		return rag.NewHashEmbedder(0), nil
 	}
-	return NewOpenAIEmbedder(c.OpenAI)
+	return ragopenai.New(c.OpenAI)
 }
 
 // RetrieverOptions returns retrieval options: TopK, and Threshold when it
 // is set (otherwise the retriever uses DefaultThreshold of its embedder).
-func (c Config) RetrieverOptions() RetrieverOptions {
-	o := RetrieverOptions{TopK: c.TopK}
+func (c ragConfig) RetrieverOptions() rag.RetrieverOptions {
+	o := rag.RetrieverOptions{TopK: c.TopK}
 	if c.Threshold != nil {
 		o.Threshold = *c.Threshold
 	}
