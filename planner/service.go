@@ -187,7 +187,7 @@ func (s *Service) CreateGoal(ctx context.Context, u *flux.User, in CreateGoalInp
 		return nil, fmt.Errorf("create goal: plan: %w", err)
 	}
 	gp := p.GoalPlan(base, now)
-	if err := s.store.Goals().CreateGoalPlan(ctx, gp); err != nil {
+	if err := createGoalPlan(ctx, s.store.Goals(), gp); err != nil {
 		return nil, fmt.Errorf("create goal: save plan: %w", err)
 	}
 	s.place(ctx, u.ID, gp.Goal.ID)
@@ -335,7 +335,7 @@ func (w *replanWork) apply(ctx context.Context, tx flux.Stores) error {
 	if err != nil {
 		return err
 	}
-	return tx.Goals().ReplacePlan(ctx, w.gp)
+	return replacePlan(ctx, tx.Goals(), w.gp)
 }
 
 func replannable(g *flux.Goal) error {
@@ -551,7 +551,7 @@ func (s *Service) Respond(ctx context.Context, u *flux.User, conversationID, mes
 				// The conversation row is locked: no other confirmation of
 				// it gets here before this transaction ends. The goal must
 				// exist before the conversation can name it.
-				if err := tx.Goals().CreateGoalPlan(ctx, gp); err != nil {
+				if err := createGoalPlan(ctx, tx.Goals(), gp); err != nil {
 					return err
 				}
 				if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, conversationID, func(cur *flux.Conversation) error {

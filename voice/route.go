@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/teambition/rrule-go"
 )
 
@@ -471,6 +472,9 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 		return c.atomicFinish(ctx, func(ctx context.Context, tx flux.Stores) (outcome, error) {
 			t := &flux.Task{UserID: c.user.ID, Title: title, Status: flux.TaskPending, Priority: flux.PriorityStandard,
 				DurationMinutes: defaultTaskMinutes, TriggerType: flux.TriggerLocation, LocationTrigger: cleanText(place, 200)}
+			if err := scheduler.ValidateTask(t); err != nil {
+				return outcome{}, err
+			}
 			if err := tx.Tasks().CreateTask(ctx, t); err != nil {
 				return outcome{}, fmt.Errorf("create task: %w", err)
 			}
@@ -500,6 +504,14 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 	if w.Rule != "" {
 		t.ID = flux.NewID()
 		t.SeriesID, t.Occurrence = t.ID, 1
+	}
+	if err := scheduler.ValidateTask(t); err != nil {
+		// Every task, whoever creates it, meets the one task policy
+		// (scheduler.ValidateTask); what the person said did not.
+		if msg, ok := spokenError(err); ok {
+			return outcome{result: "I couldn't create that task: " + msg + "."}, nil
+		}
+		return outcome{}, err
 	}
 	created := func(at *time.Time, when When) string {
 		if when.Rule != "" {
