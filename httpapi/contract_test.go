@@ -61,7 +61,7 @@ func (c *contract) setUp(kind storeKind) {
 	sched := m.sched
 	goals := planner.NewService(st, nil, &planner.ServiceOptions{Clock: clock, Logger: discard, Placer: sched})
 	vs, err := voice.New(st, voice.Config{BaseURL: dg.URL(), APIKey: dg.APIKey()}, &voice.Options{Clock: clock, Logger: discard,
-		Planner: VoicePlanner(st, goals), Scheduler: sched})
+		Planner: goals, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}

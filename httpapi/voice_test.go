@@ -52,7 +52,7 @@ func newVoiceEnv(t *testing.T, kind storeKind, withKey bool) *voiceEnv {
 		cfg.APIKey = dg.APIKey()
 	}
 	vs, err := voice.New(e.store, cfg, &voice.Options{Clock: c, Logger: discard,
-		Planner: VoicePlanner(e.store, goals), Scheduler: sched})
+		Planner: goals, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}

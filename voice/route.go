@@ -380,7 +380,7 @@ func (c *intentCall) goal(ctx context.Context) (outcome, error) {
 		done = "Goal created: " + stmt + " with a target of " + timeline + "."
 	}
 	if c.s.planner != nil {
-		g, err := c.s.planner.CreateGoal(ctx, c.user.ID, stmt, timeline, notes)
+		g, err := c.s.planner.PlanGoal(ctx, c.user, stmt, timeline, notes)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I couldn't create that goal: " + msg + "."}, nil
@@ -558,9 +558,9 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 	var placed *flux.Task
 	var err error
 	if w.HasTime {
-		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, taskID, w.Start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user, taskID, w.Start)
 	} else {
-		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, taskID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user, taskID)
 	}
 	switch {
 	case err != nil:
@@ -711,7 +711,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 	}
 	var placed *flux.Task
 	if !start.IsZero() {
-		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, t.ID, start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user, t.ID, start)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I couldn't move '" + title + "': " + msg + ".", taskID: t.ID}, nil
@@ -733,7 +733,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 			return outcome{}, fmt.Errorf("reschedule: %w", err)
 		}
 		// The task has left its old slot: from here on every answer is final.
-		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, t.ID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user, t.ID)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I took '" + title + "' off its old time, but couldn't find a new one: " + msg + ".", taskID: t.ID}, nil

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -23,7 +22,7 @@ func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *schedu
 	}
 	vs, err := voice.New(st, vc, &voice.Options{
 		Clock: clock, Logger: log.With("component", "voice"),
-		Planner: httpapi.VoicePlanner(st, goals), Scheduler: sched,
+		Planner: goals, Scheduler: sched,
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("voice: %w", withFields(err))
