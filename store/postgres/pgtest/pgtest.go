@@ -11,9 +11,10 @@
 // length (so tests of several processes, or of several checkouts with the
 // same migrations, never share one), finds it migrated once by an earlier
 // test and emptied, and releases it at cleanup. The pool grows to the
-// number of tests that run at once and stays for the next run; schemas
-// of other fingerprints are left alone. A test that needs a schema nobody
-// reuses takes Schema and DropSchema.
+// number of tests that run at once and stays for the next run; a pooled
+// schema of other migrations that has not been used for a day is dropped
+// by the next test process. A test that needs a schema nobody reuses takes
+// Schema and DropSchema.
 //
 // The server is named by FLUX_TEST_DATABASE_URL; when it is unset the
 // tests try postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable.
@@ -135,9 +136,16 @@ func claim(ctx context.Context, url string) (string, func(), error) {
 	if err != nil {
 		return "", nil, err
 	}
+	sweepOnce.Do(func() { sweep(ctx, conn, fp) })
+	var claimed string
 	release := func() {
 		cctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
+		if claimed != "" {
+			// When it was last used is what sweep goes by.
+			_, _ = conn.Exec(cctx, `COMMENT ON SCHEMA `+pgx.Identifier{claimed}.Sanitize()+` IS `+
+				quoteLiteral(usedPrefix+time.Now().UTC().Format(time.RFC3339)))
+		}
 		// Closing the session releases its advisory lock.
 		_ = conn.Close(cctx)
 	}
@@ -155,6 +163,7 @@ func claim(ctx context.Context, url string) (string, func(), error) {
 			release()
 			return "", nil, fmt.Errorf("empty schema %s: %w", schema, err)
 		}
+		claimed = schema
 		return schema, release, nil
 	}
 	release()
@@ -164,6 +173,53 @@ func claim(ctx context.Context, url string) (string, func(), error) {
 // maxPool bounds the pool: more tests than this at once against one server
 // is a leak, not parallelism.
 const maxPool = 100
+
+// usedPrefix starts the comment release leaves on a pooled schema,
+// followed by the time (RFC 3339, UTC).
+const usedPrefix = "pgtest: last used "
+
+// staleAfter is how long a pooled schema of other migrations (another
+// checkout, or an older state of this one) may go unused before a test
+// process drops it.
+const staleAfter = 24 * time.Hour
+
+var sweepOnce sync.Once
+
+// sweep drops, once per process, the pooled schemas of fingerprints other
+// than fp that nobody holds and nobody has used for staleAfter, so that
+// changing the migrations does not leave old pools behind for ever. A
+// failure only leaves them for the next process.
+func sweep(ctx context.Context, conn *pgx.Conn, fp string) {
+	rows, err := conn.Query(ctx, `SELECT nspname, coalesce(obj_description(oid, 'pg_namespace'), '') FROM pg_namespace
+		WHERE nspname ~ '^flux_test_[0-9a-f]{12}_[0-9]{2}$' AND nspname NOT LIKE $1`, "flux_test_"+fp+"_%")
+	if err != nil {
+		return
+	}
+	type schema struct{ name, comment string }
+	found, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (schema, error) {
+		var s schema
+		err := row.Scan(&s.name, &s.comment)
+		return s, err
+	})
+	if err != nil {
+		return
+	}
+	for _, s := range found {
+		used, err := time.Parse(time.RFC3339, strings.TrimPrefix(s.comment, usedPrefix))
+		if err != nil || time.Since(used) < staleAfter {
+			continue // in use for the first time, or recently
+		}
+		var got bool
+		if conn.QueryRow(ctx, `SELECT pg_try_advisory_lock($1)`, claimKey(s.name)).Scan(&got) != nil || !got {
+			continue
+		}
+		_, _ = conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{s.name}.Sanitize()+` CASCADE`)
+		_, _ = conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, claimKey(s.name))
+	}
+}
+
+// quoteLiteral quotes s as an SQL string literal.
+func quoteLiteral(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 // claimKey is the advisory lock that claims a pooled schema.
 func claimKey(schema string) int64 {
