@@ -66,7 +66,7 @@ func (c *contract) setUp(kind storeKind) {
 		t.Fatal(err)
 	}
 	vs, err := voice.New(st, voice.Config{}, &voice.Options{Clock: clock, Logger: discard, Minter: minter,
-		Planner: VoicePlanner(st, goals), Scheduler: sched})
+		Planner: goals, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/voice"
 )
 
@@ -147,29 +145,4 @@ func (s *Server) voiceRoutes() {
 		writeJSON(w, http.StatusOK, c)
 		return nil
 	})
-}
-
-// VoicePlanner returns the voice.GoalPlanner of a server: a goal the voice
-// agent submits is created and planned by goals, as POST /api/v1/goals
-// does (its tasks are placed when goals has a Placer).
-func VoicePlanner(store flux.Store, goals *planner.Service) voice.GoalPlanner {
-	return voicePlanner{store: store, goals: goals}
-}
-
-type voicePlanner struct {
-	store flux.Store
-	goals *planner.Service
-}
-
-// CreateGoal creates and plans the user's goal.
-func (p voicePlanner) CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error) {
-	u, err := p.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := p.goals.CreateGoal(ctx, u, planner.CreateGoalInput{Title: statement, Description: notes, Timeline: timeline, Plan: true})
-	if err != nil {
-		return nil, err
-	}
-	return &d.Goal, nil
 }

@@ -48,7 +48,7 @@ func newVoiceEnv(t *testing.T, kind storeKind, withKey bool) *voiceEnv {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := scheduler.NewService(e.store, &scheduler.ServiceOptions{Clock: c, Logger: discard})
 	goals := planner.NewService(e.store, nil, &planner.ServiceOptions{Clock: c, Logger: discard, Placer: sched})
-	opts := &voice.Options{Clock: c, Logger: discard, Planner: VoicePlanner(e.store, goals), Scheduler: sched}
+	opts := &voice.Options{Clock: c, Logger: discard, Planner: goals, Scheduler: sched}
 	if withKey {
 		m, err := deepgram.NewMinter(dg.APIKey(), &deepgram.Options{BaseURL: dg.URL(), Clock: c})
 		if err != nil {

@@ -420,10 +420,10 @@ type placer struct {
 	err   error
 }
 
-func (p *placer) PlaceGoal(_ context.Context, userID, goalID string) error {
+func (p *placer) PlaceGoal(_ context.Context, u *flux.User, goalID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.calls = append(p.calls, userID+"/"+goalID)
+	p.calls = append(p.calls, u.ID+"/"+goalID)
 	return p.err
 }
 

@@ -149,3 +149,9 @@ func (l *Library) Index() Index { return l.index }
 
 // Keywords returns the library's keyword index.
 func (l *Library) Keywords() KeywordIndex { return l.keywords }
+
+// Retrieve is Search under the name package planner's Retriever uses:
+// a *Library grounds a planner as it is.
+func (l *Library) Retrieve(ctx context.Context, query string, k int) ([]Passage, error) {
+	return l.Search(ctx, query, k)
+}

@@ -286,7 +286,7 @@ func EffectiveData(p *flux.Pattern) map[string]any {
 }
 
 // userPatterns returns the user's patterns of the observer's types.
-func userPatterns(ctx context.Context, st flux.Stores, userID string) ([]flux.Pattern, error) {
+func userPatterns(ctx context.Context, st PatternReader, userID string) ([]flux.Pattern, error) {
 	var out []flux.Pattern
 	p := flux.Page{Limit: flux.MaxPageLimit}
 	for {
@@ -308,7 +308,7 @@ func userPatterns(ctx context.Context, st flux.Stores, userID string) ([]flux.Pa
 // slot not dismissed at −1 (including one the user added or moved), and a
 // dismissed one ({"dismissed": true} in its override) not below 0. nil when
 // nothing is stored. It is the ServiceOptions.Weights of the scheduler.
-func (s *PatternService) Weights(ctx context.Context, st flux.Stores, userID string) (*[7][24]float64, error) {
+func (s *PatternService) Weights(ctx context.Context, st PatternReader, userID string) (*[7][24]float64, error) {
 	ps, err := userPatterns(ctx, st, userID)
 	if err != nil {
 		return nil, err

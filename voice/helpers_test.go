@@ -187,7 +187,7 @@ type stubPlanner struct {
 	err   error
 }
 
-func (p *stubPlanner) CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error) {
+func (p *stubPlanner) PlanGoal(ctx context.Context, u *flux.User, statement, timeline, notes string) (*flux.Goal, error) {
 	p.mu.Lock()
 	p.calls++
 	err := p.err
@@ -195,7 +195,7 @@ func (p *stubPlanner) CreateGoal(ctx context.Context, userID, statement, timelin
 	if err != nil {
 		return nil, err
 	}
-	g := &flux.Goal{UserID: userID, Title: statement, Description: notes, Status: flux.GoalActive, TargetWeeks: 10, Planner: "stub", PlanVersion: 1}
+	g := &flux.Goal{UserID: u.ID, Title: statement, Description: notes, Status: flux.GoalActive, TargetWeeks: 10, Planner: "stub", PlanVersion: 1}
 	if err := p.st.Goals().CreateGoal(ctx, g); err != nil {
 		return nil, err
 	}
@@ -213,7 +213,7 @@ type stubScheduler struct {
 	err     error
 }
 
-func (s *stubScheduler) PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error) {
+func (s *stubScheduler) PlaceTask(ctx context.Context, u *flux.User, taskID string) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.places = append(s.places, taskID)
@@ -223,13 +223,13 @@ func (s *stubScheduler) PlaceTask(ctx context.Context, userID, taskID string) (*
 		return nil, err
 	}
 	at := s.placeAt.UTC()
-	return s.st.Tasks().UpdateTask(ctx, userID, taskID, func(t *flux.Task) error {
+	return s.st.Tasks().UpdateTask(ctx, u.ID, taskID, func(t *flux.Task) error {
 		t.ScheduledAt, t.Status = &at, flux.TaskScheduled
 		return nil
 	})
 }
 
-func (s *stubScheduler) MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
+func (s *stubScheduler) MoveTask(ctx context.Context, u *flux.User, taskID string, start time.Time) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.moves = append(s.moves, start)
@@ -239,7 +239,7 @@ func (s *stubScheduler) MoveTask(ctx context.Context, userID, taskID string, sta
 		return nil, err
 	}
 	at := start.UTC()
-	return s.st.Tasks().UpdateTask(ctx, userID, taskID, func(t *flux.Task) error {
+	return s.st.Tasks().UpdateTask(ctx, u.ID, taskID, func(t *flux.Task) error {
 		t.ScheduledAt, t.Status = &at, flux.TaskScheduled
 		return nil
 	})

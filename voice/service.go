@@ -30,12 +30,11 @@ type Session interface {
 	Close(ctx context.Context, userID, sessionID string) (*Closed, error)
 }
 
-// GoalPlanner creates a goal and plans it. The planner package's service
-// satisfies it through a small adapter, httpapi.VoicePlanner.
+// GoalPlanner creates a goal and plans it; *planner.Service satisfies it.
 type GoalPlanner interface {
-	// CreateGoal stores the user's goal with a plan made from statement,
+	// PlanGoal stores the user's goal with a plan made from statement,
 	// timeline (spoken, such as "in 3 months") and notes.
-	CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error)
+	PlanGoal(ctx context.Context, u *flux.User, statement, timeline, notes string) (*flux.Goal, error)
 }
 
 // TaskScheduler puts tasks into the user's week; *scheduler.Service
@@ -44,9 +43,9 @@ type TaskScheduler interface {
 	// PlaceTask schedules an unscheduled task at the best free slot
 	// (honouring its EarliestStart, Deadline and PreferredTime) and returns
 	// it, unscheduled when nothing fits.
-	PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error)
+	PlaceTask(ctx context.Context, u *flux.User, taskID string) (*flux.Task, error)
 	// MoveTask puts a task at start and returns it.
-	MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error)
+	MoveTask(ctx context.Context, u *flux.User, taskID string, start time.Time) (*flux.Task, error)
 }
 
 // SessionInfo answers Create: the session, the browser's Deepgram grant,
@@ -160,7 +159,7 @@ const (
 
 // Service is the default Session, over a flux.Store.
 type Service struct {
-	store     flux.Store
+	store     Store
 	cfg       Config
 	clock     flux.Clock
 	minter    TokenMinter
@@ -185,7 +184,7 @@ var _ Session = (*Service)(nil)
 // New returns the voice service over store. It loads the intents registry
 // and the prompt template (errors name file, line and field) and checks the
 // configuration; zero Config fields take their defaults.
-func New(store flux.Store, cfg Config, opts *Options) (*Service, error) {
+func New(store Store, cfg Config, opts *Options) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("voice.New: nil store")
 	}
@@ -442,7 +441,7 @@ func (s *Service) todayTasks(ctx context.Context, u *flux.User, now time.Time) (
 }
 
 // session returns the user's voice session id through st.
-func session(ctx context.Context, st flux.Stores, userID, id string) (*flux.Conversation, error) {
+func session(ctx context.Context, st Stores, userID, id string) (*flux.Conversation, error) {
 	c, err := st.Conversations().GetConversation(ctx, userID, strings.TrimSpace(id))
 	if flux.IsCode(err, flux.ENotFound) || (err == nil && c.Kind != flux.ConversationVoice) {
 		return nil, flux.NotFound("voice session")

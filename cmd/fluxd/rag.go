@@ -117,20 +117,9 @@ func indexBundled(ctx context.Context, lib *rag.Library, log *slog.Logger) {
 	log.Warn("rag: indexing the bundled articles failed; search answers from what was indexed before", "error", err)
 }
 
-// plannerRetriever grounds the planner in the library.
-func plannerRetriever(lib *rag.Library) planner.Retriever {
-	return planner.RetrieverFunc(func(ctx context.Context, query string, k int) ([]planner.Passage, error) {
-		ps, err := lib.Search(ctx, query, k)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]planner.Passage, len(ps))
-		for i, p := range ps {
-			out[i] = planner.Passage{Text: p.Text, Title: p.Title, Source: p.Source, Category: p.Category, Score: p.Score}
-		}
-		return out, nil
-	})
-}
+// plannerRetriever grounds the planner in the library, which is a
+// planner.Retriever itself.
+func plannerRetriever(lib *rag.Library) planner.Retriever { return lib }
 
 // progressMin is the number of files from which fluxd ingest draws a
 // progress bar (on a terminal).

@@ -25,8 +25,6 @@ import (
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/sqlite"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.
@@ -97,25 +95,16 @@ func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.L
 	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond,
 		MaxWorkers: jobWorkers}
 	b := &backend{store: st, desc: desc}
+	// Each store opens (and attaches) its own queue.
 	switch s := st.(type) {
 	case *postgres.Store:
-		jc.Schema = s.Schema()
-		q, err := jobs.New(riverpgxv5.New(s.Pool()), jc)
-		if err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-		s.AttachJobs(q)
-		b.queue = q
+		b.queue, err = s.NewQueue(jc)
 	case *sqlite.Store:
-		jc.PollOnly = true
-		q, err := jobs.New(riversqlite.New(s.WriteDB()), jc)
-		if err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-		s.AttachJobs(q)
-		b.queue = q
+		b.queue, err = s.NewQueue(jc)
+	}
+	if err != nil {
+		_ = st.Close()
+		return nil, err
 	}
 	return b, nil
 }

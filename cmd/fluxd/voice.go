@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -24,7 +23,7 @@ func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *schedu
 	}
 	opts := &voice.Options{
 		Clock: clock, Logger: log.With("component", "voice"),
-		Planner: httpapi.VoicePlanner(st, goals), Scheduler: sched,
+		Planner: goals, Scheduler: sched,
 	}
 	if ve.Configured() {
 		dg := ve.Deepgram

@@ -146,7 +146,11 @@ func TestLLMHangReleasedAtCleanup(t *testing.T) {
 		wg.Go(func() {
 			_, _ = c.CreateChatCompletion(context.Background(), openai.ChatCompletionRequest{Model: "m", Messages: []openai.ChatCompletionMessage{{Role: "user", Content: "x"}}})
 		})
+		deadline := time.Now().Add(30 * time.Second)
 		for len(l.Requests()) == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("the hanging request did not reach the fake within 30s")
+			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	})

@@ -551,8 +551,14 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 	cctx, cancel := context.WithCancel(ctx)
 	fake.Fail(pineconefake.PineconeFailure{Method: "DescribeIndexStats", Hang: true})
 	go func() {
-		// Cancel once the call hangs in the fake.
+		// Cancel once the call hangs in the fake, or after a deadline so
+		// that the test cannot hang when the call never arrives.
+		deadline := time.Now().Add(30 * time.Second)
 		for len(fake.CallsOf("DescribeIndexStats")) == 0 {
+			if time.Now().After(deadline) {
+				t.Error("the count did not reach the fake within 30s")
+				break
+			}
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
