@@ -9,8 +9,7 @@ import (
 // Stores are the sub-stores the Service reads and writes: users (their
 // rules, and a row lock that serialises one user's scheduling), goals,
 // tasks, calendar events and the learnt patterns (preference weights).
-// flux.Stores, a transaction's stores,
-// satisfies it.
+// flux.Stores, a transaction's stores, satisfies it.
 type Stores interface {
 	Users() flux.UserStore
 	Goals() flux.GoalStore
