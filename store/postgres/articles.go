@@ -240,7 +240,7 @@ func (d *db) CountChunks(ctx context.Context) (int, error) {
 // articles increases in every transaction that writes one.
 func (d *db) ArticlesVersion(ctx context.Context) (int64, error) {
 	var v int64
-	if err := d.q.QueryRow(ctx, `SELECT version FROM article_catalog`).Scan(&v); err != nil {
+	if err := d.q.QueryRow(ctx, `SELECT coalesce(max(version), 1) FROM article_catalog`).Scan(&v); err != nil {
 		return 0, mapErr("articles version", err)
 	}
 	return v, nil
