@@ -168,5 +168,11 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 		}
 		return flux.Invalid("request body must hold a single JSON value")
 	}
+	// One rule for every store: text with NUL characters is refused here,
+	// naming the field, rather than kept by one store and refused by the
+	// other.
+	if fs := flux.TextErrors("", v); len(fs) > 0 {
+		return flux.Invalid("invalid field "+fs[0].Field, fs...)
+	}
 	return nil
 }

@@ -456,6 +456,7 @@ func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInpu
 	} else if utf8.RuneCountInString(in.Content) > MaxMessageRunes {
 		fs = append(fs, flux.FieldError{Field: "content", Message: fmt.Sprintf("is longer than %d characters", MaxMessageRunes)})
 	}
+	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid message", fs...)
 	}
