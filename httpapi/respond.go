@@ -80,6 +80,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		// Every 429 says when to come back: the error's own wait, else a
+		// minute.
+		wait, ok := flux.RetryAfter(err)
+		if !ok {
+			wait = defaultRetryAfter
+		}
+		setRetryAfter(w, wait)
+	}
 	writeJSON(w, status, body)
 }
 

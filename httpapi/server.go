@@ -53,9 +53,14 @@ type Config struct {
 	// from Planner and Scheduler. Pass the one the voice intents use, so
 	// both share it.
 	Goals *planner.Service
+	// Paid lists the paid providers configured (an LLM key, Deepgram's,
+	// Twilio's account). Only the routes that call one of these are rate
+	// limited, per user, with one bucket per provider; nil limits nothing.
+	Paid []Provider
 	// ExpensivePerMinute and ExpensiveBurst are each user's rate limit on
-	// the routes that call an LLM, Deepgram or Twilio; 0 means
-	// DefaultExpensivePerMinute and DefaultExpensiveBurst.
+	// each paid provider; 0 means DefaultExpensivePerMinute and
+	// DefaultExpensiveBurst, and a negative value of either turns the
+	// limits off.
 	ExpensivePerMinute float64
 	ExpensiveBurst     int
 	// Scheduler serves the task, calendar and scheduling routes and places
@@ -107,7 +112,7 @@ type Server struct {
 	rag        RAG
 	planner    planner.Planner
 	goals      *planner.Service
-	limiter    *keyrate.Limiter
+	limits     limits
 	sched      *scheduler.Service
 	demoID     string
 	voice      voice.Session
@@ -131,7 +136,7 @@ func New(cfg Config) *Server {
 	if s.clock == nil {
 		s.clock = flux.SystemClock{}
 	}
-	s.limiter = newUserLimiter(cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
+	s.limits = newLimits(paidProviders(cfg), cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
 	s.rag = cfg.RAG
 	if s.log == nil {
 		s.log = slog.Default()

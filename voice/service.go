@@ -261,15 +261,17 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 	defer unlock()
 
 	now := s.clock.Now()
-	if !s.burst.allow(u.ID, now) {
-		return nil, flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes")
+	if ok, wait := s.burst.allow(u.ID, now); !ok {
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes"), wait)
 	}
 	open, today, err := s.recentSessions(ctx, u, now)
 	if err != nil {
 		return nil, err
 	}
 	if lim := s.cfg.DailySessionLimit; lim > 0 && today >= lim {
-		return nil, flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim)
+		l := now.In(u.Location())
+		midnight := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, l.Location())
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim), midnight.Sub(now))
 	}
 	var stale []string
 	for _, c := range open {

@@ -205,7 +205,10 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return err
 	}
 	chat, chatCap := openChat(cfg, pc, goals, sched, log)
+	paid := paidProviders(pc.APIKey != "", vs.Configured())
+	perMinute, burst, _ := cfg.rateLimit()
 	srv := httpapi.New(httpapi.Config{
+		Paid: paid, ExpensivePerMinute: perMinute, ExpensiveBurst: burst,
 		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUser: cfg.demoUser(), SignIn: signIn,
 		CORSOrigins:   httpapi.ParseOrigins(cfg.CORSOrigins),
@@ -226,7 +229,8 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap}), nm.caps...) {
+	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap},
+		[2]string{"rate limits", rateDesc(cfg, paid, paidTwilio(nm.api))}), nm.caps...) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
