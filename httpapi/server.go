@@ -16,6 +16,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/httpapi/internal/keyrate"
+	"github.com/fluxlife/flux/httpapi/metrics"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -99,6 +100,10 @@ type Config struct {
 	// Chat serves the /api/v1/chat routes; nil means a planner.Chat over
 	// Goals and Scheduler with the offline router and ChatTimes.
 	Chat *planner.Chat
+	// Metrics records every request by route pattern and serves GET
+	// /metrics to an admin; nil means a new metrics.Metrics of the
+	// server's own.
+	Metrics *metrics.Metrics
 }
 
 // Server serves the Flux HTTP API.
@@ -121,6 +126,7 @@ type Server struct {
 	phoneLimit *keyrate.Limiter
 	notify     *Notify
 	chat       *planner.Chat
+	metrics    *metrics.Metrics
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -160,6 +166,9 @@ func New(cfg Config) *Server {
 	}
 	s.voice = cfg.Voice
 	s.notify = cfg.Notify
+	if s.metrics = cfg.Metrics; s.metrics == nil {
+		s.metrics = metrics.New()
+	}
 	if s.chat = cfg.Chat; s.chat == nil {
 		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
 	}
@@ -266,6 +275,9 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 		pattern += "{$}" // the path itself, not the subtree below it
 	}
 	s.mux.Handle(rt.Method+" "+pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(keyLogInfo).(*logInfo); ok {
+			info.pattern = r.Pattern
+		}
 		if !rt.Public && !rt.SelfAuth {
 			var err error
 			if rt.DemoUser && s.demoID != "" && r.Header.Get("Authorization") == "" {
@@ -303,6 +315,7 @@ func (s *Server) registerRoutes() {
 	s.escalationRoutes()
 	s.chatRoutes()
 	s.analyticsRoutes()
+	s.metricsRoutes()
 }
 
 func contains(xs []string, x string) bool {
