@@ -255,7 +255,11 @@ type poolCollector struct {
 	conns, acquire, wait *prometheus.Desc
 }
 
-func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.conns; ch <- c.acquire; ch <- c.wait }
+func (c *poolCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- c.conns
+	ch <- c.acquire
+	ch <- c.wait
+}
 
 func (c *poolCollector) Collect(ch chan<- prometheus.Metric) {
 	s := c.stat()

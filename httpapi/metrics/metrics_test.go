@@ -69,8 +69,12 @@ func TestMetrics(t *testing.T) {
 	m.ObserveRequest("GET", "GET /api/v1/goals/{id}", 200, time.Millisecond)
 	m.ObserveRequest("GET", "GET /api/v1/notifications/{$}", 503, time.Millisecond)
 	m.ObserveRequest("BREW", "", 405, time.Millisecond)
-	m.JobCounts(func(context.Context) (map[string]int, error) { return map[string]int{"available": 3, "running": 1}, nil })
-	m.Pool(func() metrics.PoolStats { return metrics.PoolStats{Acquired: 2, Idle: 3, Total: 5, Max: 20, AcquireCount: 7} })
+	m.JobCounts(func(context.Context) (map[string]int, error) {
+		return map[string]int{"available": 3, "running": 1}, nil
+	})
+	m.Pool(func() metrics.PoolStats {
+		return metrics.PoolStats{Acquired: 2, Idle: 3, Total: 5, Max: 20, AcquireCount: 7}
+	})
 	wantLines(t, scrape(t, m),
 		`flux_provider_requests_total{outcome="2xx",provider="deepgram"} 2`,
 		`flux_provider_requests_total{outcome="4xx",provider="deepgram"} 1`,
