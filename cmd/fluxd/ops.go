@@ -1,11 +1,21 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"time"
 
 	"github.com/fluxlife/flux/httpapi"
+	"github.com/fluxlife/flux/httpapi/metrics"
+	"github.com/fluxlife/flux/store/postgres"
+	"github.com/fluxlife/flux/store/sqlite"
 )
 
 // rateLimit reads FLUX_RATE_PER_MINUTE and FLUX_RATE_BURST as
@@ -68,4 +78,104 @@ func paidTwilio(n *httpapi.Notify) bool {
 		}
 	}
 	return false
+}
+
+// providerBackstop bounds a request to a provider whose calls carry their
+// own, shorter deadlines (the LLM's, Deepgram's).
+const providerBackstop = 3 * time.Minute
+
+// observeBackend adds the store's connection pool and the job queue's
+// depth to m.
+func observeBackend(m *metrics.Metrics, b *backend) {
+	switch s := b.store.(type) {
+	case *sqlite.Store:
+		m.DBStats(s.WriteDB(), "sqlite_write")
+	case *postgres.Store:
+		pool := s.Pool()
+		m.Pool(func() metrics.PoolStats {
+			st := pool.Stat()
+			return metrics.PoolStats{Acquired: st.AcquiredConns(), Idle: st.IdleConns(), Total: st.TotalConns(), Max: st.MaxConns(),
+				AcquireCount: st.AcquireCount(), AcquireWait: st.AcquireDuration()}
+		})
+	}
+	if c, ok := b.queue.(interface {
+		CountByState(context.Context) (map[string]int, error)
+	}); ok {
+		m.JobCounts(c.CountByState)
+	}
+}
+
+// drainQuiet is how long no new request must arrive before a draining
+// fluxd closes its listener.
+const drainQuiet = 300 * time.Millisecond
+
+// drain lets fluxd stop on SIGTERM without losing a request: it keeps
+// serving while requests still arrive, telling the clients to close their
+// connections and the load balancer (/ready) to send no more.
+type drain struct {
+	draining atomic.Bool
+	last     atomic.Int64 // when the last request started, in Unix nanoseconds
+}
+
+// handler notes each request's start and, once draining, answers it with
+// Connection: close, so that its client opens a new connection for the
+// next one (after the listener is gone: to another replica).
+func (d *drain) handler(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d.last.Store(time.Now().UnixNano())
+		if d.draining.Load() {
+			w.Header().Set("Connection", "close")
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// ready is /ready's check: unavailable once draining.
+func (d *drain) ready(context.Context) error {
+	if d.draining.Load() {
+		return errors.New("shutting down")
+	}
+	return nil
+}
+
+// wait starts draining and returns once no request has started for quiet,
+// or after max.
+func (d *drain) wait(quiet, max time.Duration) {
+	d.draining.Store(true)
+	start := time.Now()
+	for time.Since(start) < max {
+		if time.Since(time.Unix(0, d.last.Load())) >= quiet {
+			return
+		}
+		time.Sleep(quiet / 6)
+	}
+}
+
+// drain is FLUX_SHUTDOWN_DRAIN (checked by loadConfig).
+func (c *config) drain() time.Duration {
+	d, _ := time.ParseDuration(strings.TrimSpace(c.ShutdownDrain))
+	return d
+}
+
+// serveMetrics serves /metrics without auth on FLUX_METRICS_ADDR, when
+// set, and returns how to stop it.
+func serveMetrics(cfg *config, m *metrics.Metrics, log *slog.Logger) (stop func(), err error) {
+	if strings.TrimSpace(cfg.MetricsAddr) == "" {
+		return func() {}, nil
+	}
+	ln, err := net.Listen("tcp", strings.TrimSpace(cfg.MetricsAddr))
+	if err != nil {
+		return nil, fmt.Errorf("FLUX_METRICS_ADDR: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler(log))
+	hs := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, WriteTimeout: 30 * time.Second,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go func() { _ = hs.Serve(ln) }()
+	log.Info("metrics listening (no auth)", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = hs.Shutdown(ctx)
+	}, nil
 }

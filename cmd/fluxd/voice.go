@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi"
@@ -16,14 +17,14 @@ import (
 // by goals, tasks placed by sched. Without DEEPGRAM_API_KEY it is built all
 // the same (its files are checked now), and creating a session answers 503
 // with how to configure it. desc is the capability line.
-func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *scheduler.Service, clock flux.Clock, log *slog.Logger) (*voice.Service, string, error) {
+func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *scheduler.Service, clock flux.Clock, log *slog.Logger, hc *http.Client) (*voice.Service, string, error) {
 	vc, err := voice.ConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", withFields(err)
 	}
 	vs, err := voice.New(st, vc, &voice.Options{
 		Clock: clock, Logger: log.With("component", "voice"),
-		Planner: httpapi.VoicePlanner(st, goals), Scheduler: sched,
+		Planner: httpapi.VoicePlanner(st, goals), Scheduler: sched, HTTPClient: hc,
 	})
 	if err != nil {
 		return nil, "", fmt.Errorf("voice: %w", withFields(err))
