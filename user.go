@@ -372,6 +372,7 @@ func (u *User) Validate() error {
 	default:
 		add("chronotype", "must be morning, evening or neutral")
 	}
+	fs = append(fs, TextErrors("", u)...)
 	if len(fs) > 0 {
 		return Invalid("invalid user settings", fs...)
 	}

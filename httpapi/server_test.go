@@ -298,7 +298,7 @@ func TestOpenAPIListsExactlyTheRoutes(t *testing.T) {
 func TestExpensiveRoutesAreRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
-	s := New(Config{Store: e.store, Auth: e.auth, Logger: e.srv.log, ExpensivePerMinute: 1, ExpensiveBurst: 2})
+	s := New(Config{Store: e.store, Auth: e.auth, Logger: e.srv.log, Paid: []Provider{ProviderLLM}, ExpensivePerMinute: 1, ExpensiveBurst: 2})
 	e.srv = s
 	alice, _ := e.token("alice@example.com")
 	bob, _ := e.token("bob@example.com")

@@ -421,9 +421,12 @@ func (s *Server) taskRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/tasks/{id}/complete", Summary: "Mark a task done; a recurring task's series advances once; a goal's last open task completes the goal", Tag: "tasks",
-		Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: taskStatusRequest{}, OptionalBody: true, Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
+			return err
+		}
+		if err := decodeTaskStatusBody(w, r); err != nil {
 			return err
 		}
 		t, err := s.sched.Complete(r.Context(), u, r.PathValue("id"))
@@ -434,9 +437,12 @@ func (s *Server) taskRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/tasks/{id}/missed", Summary: "Mark a task missed; a recurring task's series advances once", Tag: "tasks",
-		Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: taskStatusRequest{}, OptionalBody: true, Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
+			return err
+		}
+		if err := decodeTaskStatusBody(w, r); err != nil {
 			return err
 		}
 		t, err := s.sched.Missed(r.Context(), u, r.PathValue("id"))

@@ -47,7 +47,7 @@ func requireFields(fields ...[2]string) error {
 
 func (s *Server) voiceRoutes() {
 	s.handle(Route{Method: "POST", Path: "/api/v1/voice/session", Summary: "Start a voice session: a short-lived Deepgram token, the agent config and its ready Settings message", Tag: "voice", OptionalBody: true,
-		Request: voiceSessionRequest{}, Response: voice.SessionInfo{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
+		Request: voiceSessionRequest{}, Response: voice.SessionInfo{}}, s.limitedBy(ProviderDeepgram, func(w http.ResponseWriter, r *http.Request) error {
 		var body voiceSessionRequest
 		if err := decodeLenient(w, r, &body); err != nil {
 			return err

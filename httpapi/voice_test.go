@@ -523,15 +523,16 @@ func TestVoiceWithoutKey(t *testing.T) {
 	})
 }
 
-// TestVoiceRoutesAreRateLimited: creating sessions and submitting intents
-// call Deepgram, an LLM or the scheduler; they share the per-user limit.
+// TestVoiceRoutesAreRateLimited: creating sessions calls Deepgram and
+// submitting intents the LLM (when configured); each is limited per user in
+// its provider's bucket.
 func TestVoiceRoutesAreRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newVoiceEnv(t, kindSQLite, true)
 	alice, _ := e.user("alice@example.com")
 	s := e.srv
 	e.srv = New(Config{Store: e.store, Auth: e.auth, Clock: e.clock, Logger: s.log, Scheduler: s.sched, Voice: s.voice,
-		ExpensivePerMinute: 1, ExpensiveBurst: 2})
+		Paid: []Provider{ProviderLLM, ProviderDeepgram}, ExpensivePerMinute: 1, ExpensiveBurst: 1})
 	info := e.session(alice)
 	e.intent(alice, info.SessionID, "c1", "submit_goal_intent", map[string]any{})
 	for _, r := range []response{

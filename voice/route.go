@@ -40,7 +40,8 @@ var errNoChange = errors.New("voice: no change")
 
 // SubmitIntent runs one function call of the agent and answers the sentence
 // the agent speaks. session_id, function_call_id and function_name are
-// required (EInvalid naming each missing one). The session must be the
+// required (EInvalid naming each missing one); text with a NUL character
+// anywhere, in the arguments too, is EInvalid naming its field. The session must be the
 // user's (ENotFound) and open (EConflict), unless the call was handled
 // before: a function_call_id already handled answers its recorded result
 // without acting again, and a repeat that arrives while the first is still
@@ -64,6 +65,7 @@ func (s *Service) SubmitIntent(ctx context.Context, userID string, in IntentInpu
 	case len(in.FunctionName) > 64:
 		fs = append(fs, flux.FieldError{Field: "function_name", Message: "is longer than 64 characters"})
 	}
+	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid function call", fs...)
 	}

@@ -247,15 +247,17 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 	defer unlock()
 
 	now := s.clock.Now()
-	if !s.burst.allow(u.ID, now) {
-		return nil, flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes")
+	if ok, wait := s.burst.allow(u.ID, now); !ok {
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes"), wait)
 	}
 	open, today, err := s.recentSessions(ctx, u, now)
 	if err != nil {
 		return nil, err
 	}
 	if lim := s.cfg.DailySessionLimit; lim > 0 && today >= lim {
-		return nil, flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim)
+		l := now.In(u.Location())
+		midnight := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, l.Location())
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim), midnight.Sub(now))
 	}
 	var stale []string
 	for _, c := range open {
@@ -489,6 +491,7 @@ func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInpu
 	} else if utf8.RuneCountInString(in.Content) > MaxMessageRunes {
 		fs = append(fs, flux.FieldError{Field: "content", Message: fmt.Sprintf("is longer than %d characters", MaxMessageRunes)})
 	}
+	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid message", fs...)
 	}

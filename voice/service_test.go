@@ -488,3 +488,30 @@ func TestMessagesPaginates(t *testing.T) {
 		t.Fatalf("%d messages", len(tr.Messages))
 	}
 }
+
+// TestNULRefused: a NUL character in a function call's arguments or a
+// message is an EInvalid naming the field, for every store alike, and
+// nothing is created (it used to fail in PostgreSQL, log an ERROR and
+// answer "Something went wrong").
+func TestNULRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	info := e.create()
+	for _, in := range []map[string]any{
+		{"title": "Gym\u0000", "scheduled_at": "tomorrow at 7am"},
+		{"goal_statement": "Run", "notes": []any{"ok", "bad\u0000"}},
+	} {
+		_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: info.SessionID, FunctionCallID: flux.NewID(),
+			FunctionName: "submit_task_intent", Input: in})
+		wantCode(t, err, flux.EInvalid)
+		var fe *flux.Error
+		if !errors.As(err, &fe) || len(fe.Fields) != 1 || !strings.HasPrefix(fe.Fields[0].Field, "input.") {
+			t.Errorf("SubmitIntent(%v) = %v, want it to name the argument", in, err)
+		}
+	}
+	if n := len(e.tasks()); n != 0 {
+		t.Errorf("%d tasks created", n)
+	}
+	_, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi\u0000"})
+	wantCode(t, err, flux.EInvalid)
+}

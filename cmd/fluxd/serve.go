@@ -19,6 +19,7 @@ import (
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
+	"github.com/fluxlife/flux/httpapi/metrics"
 	"github.com/fluxlife/flux/planner"
 	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
@@ -79,7 +80,7 @@ func openStore(ctx context.Context, cfg *config, clock flux.Clock) (flux.Store, 
 }
 
 // openBackend opens the store and its job queue with the given workers.
-func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.Logger, workers func(flux.Store) (*jobs.Workers, []jobs.Periodic, error)) (*backend, error) {
+func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.Logger, m *metrics.Metrics, workers func(flux.Store) (*jobs.Workers, []jobs.Periodic, error)) (*backend, error) {
 	st, desc, err := openStore(ctx, cfg, clock)
 	if err != nil {
 		return nil, err
@@ -93,7 +94,7 @@ func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.L
 	// interval of it; a quarter second keeps them punctual for one cheap
 	// query a poll.
 	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond,
-		MaxWorkers: jobWorkers}
+		MaxWorkers: jobWorkers, Observer: m}
 	b := &backend{store: st, desc: desc}
 	// Each store opens (and attaches) its own queue.
 	switch s := st.(type) {
@@ -132,13 +133,14 @@ func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Work
 func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) error {
 	log := cfg.logger(logOut)
 	clock := flux.SystemClock{}
+	m := metrics.New()
 	var nm *notifications
-	b, err := openBackend(ctx, cfg, clock, log, func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
+	b, err := openBackend(ctx, cfg, clock, log, m, func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
 		ws, periodic, err := workersFor(clock, log)(st)
 		if err != nil {
 			return nil, nil, err
 		}
-		if nm, err = openNotifications(ctx, cfg, st, clock, log); err != nil {
+		if nm, err = openNotifications(ctx, cfg, st, clock, log, m); err != nil {
 			return nil, nil, err
 		}
 		more, err := nm.register(ws)
@@ -148,6 +150,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return err
 	}
 	defer b.store.Close()
+	observeBackend(m, b)
 	// Every service that writes tasks writes them through the notifier's
 	// watch, so reminders follow the tasks.
 	store := nm.store
@@ -186,17 +189,22 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		}
 	}
 	pc := plannerConfigFromEnv(cfg.env)
+	pc.HTTPClient = m.Client("llm", providerBackstop)
 	var pl planner.Planner = &planner.Offline{Retriever: plannerRetriever(lib), Clock: clock}
 	if pc.APIKey != "" {
 		pl = plannerai.NewPlanner(pc, planner.LLMConfig{Clock: clock, Logger: log.With("component", "planner"), Retriever: plannerRetriever(lib)})
 	}
 	goals := planner.NewService(store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
-	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log)
+	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log, m.Client("deepgram", providerBackstop))
 	if err != nil {
 		return err
 	}
 	chat, chatCap := openChat(cfg, pc, goals, sched, log)
+	dr := &drain{}
+	paid := paidProviders(pc.APIKey != "", vs.Configured())
+	perMinute, burst, _ := cfg.rateLimit()
 	srv := httpapi.New(httpapi.Config{
+		Paid: paid, ExpensivePerMinute: perMinute, ExpensiveBurst: burst, Metrics: m,
 		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUser: cfg.demoUser(), SignIn: signIn,
 		CORSOrigins:   httpapi.ParseOrigins(cfg.CORSOrigins),
@@ -206,9 +214,14 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		PhoneVerifier: nm.verifier,
 		Chat:          chat,
 		Patterns:      nm.patterns,
-		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping},
+		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping, "shutdown": dr.ready},
 	})
 
+	stopMetrics, err := serveMetrics(cfg, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := b.queue.Start(ctx); err != nil {
 		return err
 	}
@@ -218,11 +231,12 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap}), nm.caps...) {
+	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap},
+		[2]string{"rate limits", rateDesc(cfg, paid, paidTwilio(nm.api))}), nm.caps...) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           dr.handler(srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -248,7 +262,12 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("fluxd shutting down", "grace", shutdownGrace.String())
+	// Keep accepting until the clients have gone quiet (at most
+	// FLUX_SHUTDOWN_DRAIN), answering with Connection: close and /ready
+	// 503: closing the listener at once would reset the connections still
+	// in its backlog and drop requests racing in on idle keep-alive ones.
+	log.Info("fluxd shutting down", "drain", cfg.drain().String(), "grace", shutdownGrace.String())
+	dr.wait(drainQuiet, cfg.drain())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	herr := hs.Shutdown(sctx)

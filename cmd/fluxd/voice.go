@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net/http"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/planner"
@@ -16,7 +17,7 @@ import (
 // by goals, tasks placed by sched. Without DEEPGRAM_API_KEY it is built all
 // the same (its files are checked now), and creating a session answers 503
 // with how to configure it. desc is the capability line.
-func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *scheduler.Service, clock flux.Clock, log *slog.Logger) (*voice.Service, string, error) {
+func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *scheduler.Service, clock flux.Clock, log *slog.Logger, hc *http.Client) (*voice.Service, string, error) {
 	ve, err := voiceConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", withFields(err)
@@ -27,7 +28,7 @@ func openVoice(cfg *config, st flux.Store, goals *planner.Service, sched *schedu
 	}
 	if ve.Configured() {
 		dg := ve.Deepgram
-		dg.Clock = clock
+		dg.Clock, dg.HTTPClient = clock, hc
 		if opts.Minter, err = deepgram.NewMinter(ve.APIKey, &dg); err != nil {
 			return nil, "", fmt.Errorf("voice: %w", withFields(err))
 		}
