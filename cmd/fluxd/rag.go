@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -23,11 +24,15 @@ import (
 // for the capability line, and the function that releases it (call it on
 // shutdown). When PINECONE_API_KEY is set the vectors are searched on that
 // Pinecone index (pineconeConfigFromEnv); the catalog, the chunks and the
-// keyword index stay in st.
-func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, func() error, error) {
+// keyword index stay in st. hc, when not nil, sends the embedding requests
+// (fluxd's instrumented client).
+func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger, hc *http.Client) (*rag.Library, string, func() error, error) {
 	rc, err := ragConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
+	}
+	if hc != nil {
+		rc.OpenAI.HTTPClient = hc
 	}
 	pcc, err := pineconeConfigFromEnv(cfg.env)
 	if err != nil {
@@ -139,7 +144,7 @@ func ingest(ctx context.Context, cfg *config, dir string, stdout, stderr io.Writ
 	}
 	defer st.Close()
 	log := cfg.logger(stderr)
-	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, log)
+	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, log, nil)
 	if err != nil {
 		return err
 	}

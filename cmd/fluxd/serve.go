@@ -162,7 +162,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	if err != nil {
 		return err
 	}
-	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log)
+	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log, m.Client("embeddings", providerBackstop))
 	if err != nil {
 		return err
 	}
