@@ -1,8 +1,10 @@
 package rag
 
 import (
+	"cmp"
 	"context"
 	"math"
+	"slices"
 	"strconv"
 )
 
@@ -71,61 +73,80 @@ func (h *HashEmbedder) String() string { return h.Name() + "/" + strconv.Itoa(h.
 // zero vector, which is similar to nothing.
 func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
+	values := make([]float32, len(texts)*h.dims) // one allocation for the batch
+	var s hashScratch
 	for i, t := range texts {
 		if i%64 == 0 {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
 		}
-		out[i] = h.embed(Terms(t))
+		s.terms = appendTerms(s.terms[:0], t, &s.buf)
+		out[i] = values[i*h.dims : (i+1)*h.dims : (i+1)*h.dims]
+		h.embed(&s, out[i])
 	}
 	return out, nil
 }
 
-func (h *HashEmbedder) embed(terms []string) []float32 {
+// hashScratch is the working space of HashEmbedder.embed, reused from one
+// text to the next.
+type hashScratch struct {
+	terms    []string
+	buf      []byte
+	features []hashFeature
+	vec      []float64
+}
+
+// hashFeature is one occurrence of a word or a word pair.
+type hashFeature struct {
+	hash   uint64
+	weight float64
+}
+
+// embed writes the vector of s.terms into out, which is zero.
+func (h *HashEmbedder) embed(s *hashScratch, out []float32) {
+	terms := s.terms
 	// Count each feature once per hash so that repetitions are weighed
-	// sublinearly.
-	type feature struct {
-		weight float64
-		count  int
-	}
-	features := make(map[uint64]*feature, 2*len(terms))
-	add := func(hash uint64, weight float64) {
-		f := features[hash]
-		if f == nil {
-			f = &feature{weight: weight}
-			features[hash] = f
-		}
-		f.count++
-	}
+	// sublinearly: sort the occurrences by hash and take the runs.
+	fs := s.features[:0]
 	for i, t := range terms {
-		add(fnv64(1, t, ""), hashWordWeight)
+		fs = append(fs, hashFeature{fnv64(1, t, ""), hashWordWeight})
 		if i > 0 {
-			add(fnv64(2, terms[i-1], t), hashPairWeight)
+			fs = append(fs, hashFeature{fnv64(2, terms[i-1], t), hashPairWeight})
 		}
 	}
-	vec := make([]float64, h.dims)
-	for hash, f := range features {
-		w := f.weight * (1 + math.Log(float64(f.count)))
+	s.features = fs
+	slices.SortFunc(fs, func(a, b hashFeature) int { return cmp.Compare(a.hash, b.hash) })
+	if cap(s.vec) < h.dims {
+		s.vec = make([]float64, h.dims)
+	}
+	vec := s.vec[:h.dims]
+	clear(vec)
+	for i := 0; i < len(fs); {
+		j := i + 1
+		for j < len(fs) && fs[j].hash == fs[i].hash {
+			j++
+		}
+		hash := fs[i].hash
+		w := fs[i].weight * (1 + math.Log(float64(j-i)))
 		bucket := int(hash % uint64(h.dims))
 		if hash>>63 == 1 {
 			w = -w
 		}
 		vec[bucket] += w
+		i = j
 	}
 	var norm float64
 	for _, v := range vec {
 		norm += v * v
 	}
-	out := make([]float32, h.dims)
 	if norm == 0 {
-		return out
+		return
 	}
 	norm = math.Sqrt(norm)
 	for i, v := range vec {
 		out[i] = float32(v / norm)
 	}
-	return out
 }
 
 // fnv64 is FNV-1a over a kind byte, a, a separator and b.

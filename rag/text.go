@@ -13,35 +13,89 @@ import (
 // "run"; "study", "studies" and "studied" become "studi"). Stores that implement KeywordIndex
 // with their own full-text engine need not use it.
 func Terms(text string) []string {
-	var out []string
-	var word strings.Builder
-	flush := func() {
-		if word.Len() == 0 {
+	return appendTerms(nil, text, nil)
+}
+
+// appendTerms appends the terms of text to dst and returns it; buf, when
+// not nil, is scratch space kept for the next call. A term is a substring of
+// text whenever the word is already lower case and its stem a prefix of it,
+// which is most words: then it costs no allocation.
+func appendTerms(dst []string, text string, buf *[]byte) []string {
+	var word []byte
+	if buf != nil {
+		word = (*buf)[:0]
+		defer func() { *buf = word }()
+	}
+	start := -1 // byte offset of the word in text; -1 when none
+	same := true
+	flush := func(end int) {
+		if start < 0 {
 			return
 		}
-		w := word.String()
-		word.Reset()
+		var w string
+		if same && end-start == len(word) {
+			w = text[start:end]
+		} else {
+			w = string(word)
+		}
+		word, start, same = word[:0], -1, true
 		if _, stop := stopWords[w]; stop {
 			return
 		}
 		if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
 			return
 		}
-		out = append(out, stem(w))
+		dst = append(dst, stem(w))
 	}
-	rs := []rune(text)
-	for i, r := range rs {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			switch {
+			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
+				if start < 0 {
+					start = i
+				}
+				word = append(word, c)
+			case 'A' <= c && c <= 'Z':
+				if start < 0 {
+					start = i
+				}
+				word = append(word, c+'a'-'A')
+				same = false
+			case c == '\'' && start >= 0 && i+1 < len(text) && nextIsLetter(text[i+1:]):
+				same = false // "don't" -> "dont", "week's" -> "weeks"
+			default:
+				flush(i)
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc):
-			word.WriteRune(unicode.ToLower(r))
-		case (r == '\'' || r == '’') && word.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
-			// "don't" -> "dont", "week's" -> "weeks"
+			if start < 0 {
+				start = i
+			}
+			lr := unicode.ToLower(r)
+			if lr != r || r == utf8.RuneError {
+				same = false
+			}
+			word = utf8.AppendRune(word, lr)
+		case r == '’' && start >= 0 && i+size < len(text) && nextIsLetter(text[i+size:]):
+			same = false
 		default:
-			flush()
+			flush(i)
 		}
+		i += size
 	}
-	flush()
-	return out
+	flush(len(text))
+	return dst
+}
+
+// nextIsLetter reports whether s starts with a letter.
+func nextIsLetter(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r)
 }
 
 func isDigits(s string) bool {
