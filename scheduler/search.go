@@ -22,17 +22,21 @@ type cand struct {
 // [lo, hi), sorted by start. In soft mode, movable tasks of lower priority
 // than rank are left out: they may be displaced.
 func (st *state) blocks(lo, hi int64, rank int, soft bool) []ival {
+	// The three lists are sorted by start: merge what meets [lo, hi)
+	// rather than sorting it.
 	out := st.blocksBuf[:0]
 	i := sort.Search(len(st.static), func(i int) bool { return st.static[i].e > lo })
 	for ; i < len(st.static) && st.static[i].s < hi; i++ {
 		out = append(out, st.static[i])
 	}
+	nStatic := len(out)
 	i = sort.Search(len(st.placed), func(i int) bool { return st.placed[i].s >= lo-st.placedMax })
 	for ; i < len(st.placed) && st.placed[i].s < hi; i++ {
 		if st.placed[i].e > lo {
 			out = append(out, st.placed[i])
 		}
 	}
+	nPlaced := len(out)
 	i = sort.Search(len(st.res), func(i int) bool { return st.res[i].exp.s >= lo-st.resMax })
 	for ; i < len(st.res) && st.res[i].exp.s < hi; i++ {
 		r := &st.res[i]
@@ -40,15 +44,41 @@ func (st *state) blocks(lo, hi int64, rank int, soft bool) []ival {
 			out = append(out, r.exp)
 		}
 	}
-	slices.SortFunc(out, func(a, b ival) int { return cmp.Compare(a.s, b.s) })
 	st.blocksBuf = out
-	return out
+	nonEmpty := 0
+	for _, n := range [3]int{nStatic, nPlaced - nStatic, len(out) - nPlaced} {
+		if n > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 2 {
+		return out
+	}
+	st.mergeBuf = mergeIvals(st.mergeBuf[:0], out[:nStatic], out[nStatic:nPlaced])
+	st.mergedBuf = mergeIvals(st.mergedBuf[:0], st.mergeBuf, out[nPlaced:])
+	return st.mergedBuf
+}
+
+// mergeIvals appends the merge of a and b, both sorted by start, to dst.
+func mergeIvals(dst, a, b []ival) []ival {
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].s < a[0].s {
+			dst, b = append(dst, b[0]), b[1:]
+		} else {
+			dst, a = append(dst, a[0]), a[1:]
+		}
+	}
+	dst = append(dst, a...)
+	return append(dst, b...)
 }
 
 // free returns the allowed minutes of variant v in [lo, hi) not covered by
 // blocks (sorted by start).
 func (st *state) free(lo, hi int64, v int, blocks []ival, dst []ival) []ival {
-	for _, a := range clip(st.cal.allowed[v], lo, hi) {
+	list := st.cal.allowed[v]
+	i := sort.Search(len(list), func(i int) bool { return list[i].e > lo })
+	for ; i < len(list) && list[i].s < hi; i++ {
+		a := ival{max(list[i].s, lo), min(list[i].e, hi)}
 		cur := a.s
 		for _, b := range blocks {
 			if b.s >= a.e {
@@ -75,6 +105,18 @@ func (st *state) free(lo, hi int64, v int, blocks []ival, dst []ival) []ival {
 // search finds the item's best slot. Soft mode lets it displace movable
 // tasks of lower priority; ignoreCap drops the daily cap (for diagnosis).
 func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
+	return st.searchSlot(it, soft, ignoreCap, false)
+}
+
+// anySlot reports whether search would find a slot, stopping at the first.
+func (st *state) anySlot(it *item, soft, ignoreCap bool) bool {
+	_, ok := st.searchSlot(it, soft, ignoreCap, true)
+	return ok
+}
+
+// searchSlot is search; with stopAtFirst set it returns the first slot found
+// instead of the best.
+func (st *state) searchSlot(it *item, soft, ignoreCap, stopAtFirst bool) (cand, bool) {
 	first, last := st.cal.dayOf(it.lo), st.cal.dayOf(it.hi-1)
 	if first < 0 || last < 0 || it.hi-it.lo < it.d {
 		return cand{}, false
@@ -94,7 +136,8 @@ func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
 	}
 	var best cand
 	found := false
-	var segs []ival
+	segs := st.segBuf[:0]
+	defer func() { st.segBuf = segs }()
 	for dist := 0; ref-dist >= first || ref+dist <= last; dist++ {
 		if found && base+float64(dist)*dayCost-slack > best.score {
 			break
@@ -137,6 +180,9 @@ func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
 					}
 					if !found || score < best.score || (score == best.score && s < best.s) {
 						best, found = cand{s: s, day: di, score: score, displaced: disp}, true
+						if stopAtFirst {
+							return best, true
+						}
 					}
 				}
 			}
@@ -302,8 +348,8 @@ func (st *state) displacedItem(r *reservation, by string) *item {
 		id: b.ID, d: r.dur, prio: b.Priority, rank: r.prio,
 		lo: st.p.lower, hi: st.p.upper, deadline: math.MaxInt64, rawDL: b.Deadline,
 		variant: outsideWork, displacedBy: by, lost: r.raw,
-		pref:     preference{kind: prefAt, at: lt.Hour()*60 + lt.Minute(), name: lt.Format("15:04")},
-		prefWhat: "its old time (" + lt.Format("15:04") + ")",
+		pref:     preference{kind: prefAt, at: lt.Hour()*60 + lt.Minute()},
+		prefWhat: "its old time",
 	}
 	if it.prio == "" {
 		it.prio = "standard"
@@ -328,6 +374,12 @@ func (st *state) displacedItem(r *reservation, by string) *item {
 	return it
 }
 
+// preferenceText names the item's preference in explanations, e.g. "the
+// preferred time (evening)" or "its usual time (07:15)".
+func (it *item) preferenceText() string {
+	return it.prefWhat + " (" + it.pref.label() + ")"
+}
+
 // explain says why the item went where it did.
 func (st *state) explain(it *item, c cand, moved []string) string {
 	var parts []string
@@ -345,9 +397,9 @@ func (st *state) explain(it *item, c cand, moved []string) string {
 	}
 	if it.pref.kind != prefNone {
 		if off := it.pref.penalty(lt.Hour()*60+lt.Minute(), int(it.d)); off == 0 {
-			parts = append(parts, "at "+it.prefWhat)
+			parts = append(parts, "at "+it.preferenceText())
 		} else {
-			parts = append(parts, fmt.Sprintf("%d min from %s, the closest free time", off, it.prefWhat))
+			parts = append(parts, fmt.Sprintf("%d min from %s, the closest free time", off, it.preferenceText()))
 		}
 	} else if !st.replan && c.day == max(it.refDay, 0) {
 		parts = append(parts, "earliest free time")

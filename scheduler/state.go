@@ -41,7 +41,7 @@ type item struct {
 	refDay   int
 	variant  int
 	pref     preference
-	prefWhat string // how explanations name the preference
+	prefWhat string // how explanations name the preference, before its time (see preferenceText)
 	dayBound bool   // an occurrence: its window is its day
 	winErr   Reason // set when the window is empty
 	winMsg   string
@@ -101,6 +101,9 @@ type state struct {
 	seq       int
 	out       Result
 	blocksBuf []ival
+	mergeBuf  []ival // scratch of blocks
+	mergedBuf []ival // what blocks returns when it merges
+	segBuf    []ival // scratch of search
 	candBuf   []int64
 }
 
@@ -153,7 +156,16 @@ func newState(opt *Options, p *prepared, replan bool) *state {
 // items turns the input's tasks into items, expanding recurring tasks.
 func (st *state) items() ([]*item, error) {
 	p := st.p
-	var items []*item
+	items := make([]*item, 0, len(p.tasks))
+	// Items come from slabs: one allocation for many.
+	var slab []item
+	newItem := func(v item) *item {
+		if len(slab) == cap(slab) {
+			slab = make([]item, 0, min(max(len(p.tasks)-len(items), 16), 1024))
+		}
+		slab = append(slab, v)
+		return &slab[len(slab)-1]
+	}
 	for ti, t := range p.tasks {
 		base := item{
 			id: t.ID, d: int64(t.DurationMinutes),
@@ -165,7 +177,7 @@ func (st *state) items() ([]*item, error) {
 			base.variant = anyHours
 		}
 		if base.pref.kind != prefNone {
-			base.prefWhat = "the preferred time (" + base.pref.name + ")"
+			base.prefWhat = "the preferred time"
 		}
 		lo, hi := p.lower, p.upper
 		if !t.EarliestStart.IsZero() {
@@ -182,11 +194,11 @@ func (st *state) items() ([]*item, error) {
 			it.lo, it.hi = lo, hi
 			if st.replan && it.pref.kind == prefNone && !t.Previous.IsZero() {
 				prev := t.Previous.In(st.cal.loc)
-				it.pref = preference{kind: prefAt, at: prev.Hour()*60 + prev.Minute(), name: prev.Format("15:04")}
-				it.prefWhat = "its old time (" + it.pref.name + ")"
+				it.pref = preference{kind: prefAt, at: prev.Hour()*60 + prev.Minute()}
+				it.prefWhat = "its old time"
 			}
 			st.window(&it, t)
-			items = append(items, &it)
+			items = append(items, newItem(it))
 			continue
 		}
 		occs, err := spec.occurrences(st.cal, t.Anchor, p.in.To)
@@ -212,10 +224,10 @@ func (st *state) items() ([]*item, error) {
 			mod := v.Hour()*60 + v.Minute()
 			timed := spec.hasTime || !t.Anchor.IsZero()
 			if timed && (it.pref.kind == prefNone || (it.pref.kind == prefWindow && mod >= it.pref.ws && mod < it.pref.we)) {
-				it.pref = preference{kind: prefAt, at: mod, name: v.Format("15:04")}
-				it.prefWhat = "its usual time (" + it.pref.name + ")"
+				it.pref = preference{kind: prefAt, at: mod}
+				it.prefWhat = "its usual time"
 			}
-			items = append(items, &it)
+			items = append(items, newItem(it))
 		}
 		if len(items) > st.opt.MaxItems {
 			return nil, flux.Invalid("invalid scheduler input", flux.FieldError{
@@ -333,7 +345,7 @@ func (st *state) diagnose(it *item) (Reason, string) {
 		if it.d > st.cap {
 			return ReasonDailyCap, fmt.Sprintf("it needs %d minutes, more than the daily cap of %d minutes", it.d, st.cap)
 		}
-		if _, ok := st.search(it, true, true); ok {
+		if st.anySlot(it, true, true) {
 			return ReasonDailyCap, fmt.Sprintf("every day with a free %d-minute slot already has its cap of %d scheduled minutes", it.d, st.cap)
 		}
 	}
