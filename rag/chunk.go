@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/fluxlife/flux"
 )
@@ -226,6 +227,19 @@ func boundaries(runes []rune) []int8 {
 	st[0], st[n] = cutSection, cutSection
 	for i := 1; i < n; i++ {
 		r, prev := runes[i], runes[i-1]
+		if r < utf8.RuneSelf && prev < utf8.RuneSelf {
+			// The common case, without the tests for marks, joiners and
+			// full-width punctuation that ASCII never meets.
+			switch {
+			case asciiSpace[r]:
+				st[i] = cutRune
+			case asciiSpace[prev]:
+				st[i] = spaceRunStrength(runes, i)
+			default:
+				st[i] = cutRune
+			}
+			continue
+		}
 		switch {
 		case unicode.IsSpace(r):
 			// Cut at the start of the next word instead; trailing space is
@@ -244,6 +258,9 @@ func boundaries(runes []rune) []int8 {
 	}
 	return st
 }
+
+// asciiSpace reports the ASCII characters unicode.IsSpace accepts.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // spaceRunStrength grades a cut at i, the first character after a run of
 // white space: a blank line makes a paragraph break, a newline a line break,

@@ -1,7 +1,6 @@
 package rag
 
 import (
-	"cmp"
 	"context"
 	"math"
 	"slices"
@@ -91,50 +90,50 @@ func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 // hashScratch is the working space of HashEmbedder.embed, reused from one
 // text to the next.
 type hashScratch struct {
-	terms    []string
-	buf      []byte
-	features []hashFeature
-	vec      []float64
-}
-
-// hashFeature is one occurrence of a word or a word pair.
-type hashFeature struct {
-	hash   uint64
-	weight float64
+	terms        []string
+	buf          []byte
+	words, pairs []uint64 // feature hashes
+	vec          []float64
 }
 
 // embed writes the vector of s.terms into out, which is zero.
 func (h *HashEmbedder) embed(s *hashScratch, out []float32) {
 	terms := s.terms
 	// Count each feature once per hash so that repetitions are weighed
-	// sublinearly: sort the occurrences by hash and take the runs.
-	fs := s.features[:0]
+	// sublinearly: sort the hashes of words and of word pairs and take the
+	// runs.
+	words, pairs := s.words[:0], s.pairs[:0]
 	for i, t := range terms {
-		fs = append(fs, hashFeature{fnv64(1, t, ""), hashWordWeight})
+		words = append(words, fnv64(1, t, ""))
 		if i > 0 {
-			fs = append(fs, hashFeature{fnv64(2, terms[i-1], t), hashPairWeight})
+			pairs = append(pairs, fnv64(2, terms[i-1], t))
 		}
 	}
-	s.features = fs
-	slices.SortFunc(fs, func(a, b hashFeature) int { return cmp.Compare(a.hash, b.hash) })
+	s.words, s.pairs = words, pairs
 	if cap(s.vec) < h.dims {
 		s.vec = make([]float64, h.dims)
 	}
 	vec := s.vec[:h.dims]
 	clear(vec)
-	for i := 0; i < len(fs); {
-		j := i + 1
-		for j < len(fs) && fs[j].hash == fs[i].hash {
-			j++
+	for _, f := range [2]struct {
+		hashes []uint64
+		weight float64
+	}{{words, hashWordWeight}, {pairs, hashPairWeight}} {
+		slices.Sort(f.hashes)
+		for i := 0; i < len(f.hashes); {
+			j := i + 1
+			for j < len(f.hashes) && f.hashes[j] == f.hashes[i] {
+				j++
+			}
+			hash := f.hashes[i]
+			w := f.weight * (1 + math.Log(float64(j-i)))
+			bucket := int(hash % uint64(h.dims))
+			if hash>>63 == 1 {
+				w = -w
+			}
+			vec[bucket] += w
+			i = j
 		}
-		hash := fs[i].hash
-		w := fs[i].weight * (1 + math.Log(float64(j-i)))
-		bucket := int(hash % uint64(h.dims))
-		if hash>>63 == 1 {
-			w = -w
-		}
-		vec[bucket] += w
-		i = j
 	}
 	var norm float64
 	for _, v := range vec {
