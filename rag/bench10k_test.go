@@ -94,6 +94,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 	memory := func(newLib func(testing.TB) *Library) func(b *testing.B) {
 		return func(b *testing.B) {
 			chunks := 0
+			done := reportCPU(b)
 			for b.Loop() {
 				res, err := newLib(b).Ingest(ctx, docs)
 				if err != nil {
@@ -101,6 +102,7 @@ func BenchmarkIngestThroughput(b *testing.B) {
 				}
 				chunks += res.Chunks
 			}
+			done()
 			b.ReportMetric(float64(chunks)/b.Elapsed().Seconds(), "chunks/s")
 		}
 	}
@@ -169,6 +171,7 @@ func benchQueries(b *testing.B, lib *Library, docs []Document, n int) {
 		b.Fatalf("%d chunks indexed, want %d", res.Chunks, n)
 	}
 	b.ReportAllocs()
+	done := reportCPU(b)
 	i := 0
 	for b.Loop() {
 		if _, err := lib.Search(ctx, qs[i%len(qs)].Question, DefaultTopK); err != nil {
@@ -176,6 +179,7 @@ func benchQueries(b *testing.B, lib *Library, docs []Document, n int) {
 		}
 		i++
 	}
+	done()
 }
 
 // BenchmarkQuery10k measures the latency of one hybrid query (vector and

@@ -156,6 +156,17 @@ func (c Chunker) Split(text string) []string {
 	if n <= size {
 		return []string{text}
 	}
+	// In valid UTF-8 a chunk is a substring of text: note where each
+	// character starts. (Invalid bytes became U+FFFD in runes; those texts
+	// are encoded again from runes.)
+	var offsets []int32
+	if utf8.ValidString(text) {
+		offsets = make([]int32, 0, n+1)
+		for i := range text {
+			offsets = append(offsets, int32(i))
+		}
+		offsets = append(offsets, int32(len(text)))
+	}
 	strength := boundaries(runes)
 	// A chunk must bring at least minNew characters of new text unless the
 	// text ends sooner, so that a paragraph break just after the previous
@@ -185,7 +196,13 @@ func (c Chunker) Split(text string) []string {
 				e = limit // nowhere to cut cleanly: cut at the size
 			}
 		}
-		if t := strings.TrimSpace(string(runes[s:e])); t != "" {
+		var t string
+		if offsets != nil {
+			t = strings.TrimSpace(text[offsets[s]:offsets[e]])
+		} else {
+			t = strings.TrimSpace(string(runes[s:e]))
+		}
+		if t != "" {
 			out = append(out, t)
 		}
 		if e >= n {
@@ -293,11 +310,29 @@ func spaceRunStrength(runes []rune, i int) int8 {
 		}
 	}
 	// Skip closing quotes and brackets after the punctuation: `end." Next`.
-	for j >= 0 && strings.ContainsRune("\"')]»”’", runes[j]) {
+	for j >= 0 && isCloser(runes[j]) {
 		j--
 	}
-	if j >= 0 && strings.ContainsRune(".!?…", runes[j]) {
+	if j >= 0 && isSentenceEnd(runes[j]) {
 		return cutSentence
 	}
 	return cutWord
+}
+
+// isCloser reports a closing quote or bracket: one of "')]»”’.
+func isCloser(r rune) bool {
+	switch r {
+	case '"', '\'', ')', ']', '»', '”', '’':
+		return true
+	}
+	return false
+}
+
+// isSentenceEnd reports sentence-ending punctuation: one of .!?….
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', '…':
+		return true
+	}
+	return false
 }

@@ -39,7 +39,7 @@ func appendTerms(dst []string, text string, buf *[]byte) []string {
 			w = string(word)
 		}
 		word, start, same = word[:0], -1, true
-		if _, stop := stopWords[w]; stop {
+		if isStopWord(w) {
 			return
 		}
 		if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
@@ -160,6 +160,38 @@ func undouble(w string) string {
 	}
 	return w
 }
+
+// isStopWord reports whether w is one of stopWords. A table indexed by
+// the length and the first and last letters turns most words away without
+// hashing them.
+func isStopWord(w string) bool {
+	n := len(w)
+	if n == 0 || n > maxStopWordLen {
+		return false
+	}
+	a, z := w[0]-'a', w[n-1]-'a'
+	if a >= 26 || z >= 26 || !stopWordCells[n][a][z] {
+		return false
+	}
+	_, ok := stopWords[w]
+	return ok
+}
+
+// maxStopWordLen is the length of the longest stop word.
+const maxStopWordLen = 10
+
+// stopWordCells marks [length][first letter][last letter] of the stop
+// words.
+var stopWordCells = func() *[maxStopWordLen + 1][26][26]bool {
+	var t [maxStopWordLen + 1][26][26]bool
+	for w := range stopWords {
+		if len(w) > maxStopWordLen {
+			panic("rag: stop word longer than maxStopWordLen: " + w)
+		}
+		t[len(w)][w[0]-'a'][w[len(w)-1]-'a'] = true
+	}
+	return &t
+}()
 
 // stopWords are common English words that carry no topic.
 var stopWords = func() map[string]struct{} {

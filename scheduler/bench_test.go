@@ -79,11 +79,13 @@ func benchSchedule(b *testing.B, in Input) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	done := reportCPU(b)
 	for b.Loop() {
 		if _, err := e.Schedule(in); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 	b.ReportMetric(float64(len(res.Placements)), "placed")
 	b.ReportMetric(float64(len(res.Unplaced)), "unplaced")
 }
