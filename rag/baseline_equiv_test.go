@@ -190,3 +190,17 @@ func matchKeys(ms []Match) []matchKey {
 	}
 	return out
 }
+
+func TestStopWordTable(t *testing.T) {
+	t.Parallel()
+	for w := range stopWords {
+		if !isStopWord(w) {
+			t.Errorf("isStopWord(%q) = false", w)
+		}
+	}
+	for _, w := range []string{"", "b", "abouts", "th", "thee", "yourselves2", "Über", "running", "x", "zz", "yourselvez"} {
+		if _, want := stopWords[w]; isStopWord(w) != want {
+			t.Errorf("isStopWord(%q) = %v", w, !want)
+		}
+	}
+}

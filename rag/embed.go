@@ -2,9 +2,11 @@ package rag
 
 import (
 	"context"
+	"errors"
 	"math"
-	"slices"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
 // Embedder turns texts into vectors of Dimensions() numbers, one per text,
@@ -69,71 +71,124 @@ func (h *HashEmbedder) Dimensions() int { return h.dims }
 func (h *HashEmbedder) String() string { return h.Name() + "/" + strconv.Itoa(h.dims) }
 
 // Embed returns the vector of each text. A text without any term has the
-// zero vector, which is similar to nothing.
+// zero vector, which is similar to nothing. Large batches are embedded on
+// up to GOMAXPROCS goroutines.
 func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
 	out := make([][]float32, len(texts))
 	values := make([]float32, len(texts)*h.dims) // one allocation for the batch
-	var s hashScratch
-	for i, t := range texts {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	embed := func(lo, hi int) error {
+		var s hashScratch
+		for i := lo; i < hi; i++ {
+			if (i-lo)%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 			}
+			s.terms = appendTerms(s.terms[:0], texts[i], &s.buf)
+			out[i] = values[i*h.dims : (i+1)*h.dims : (i+1)*h.dims]
+			h.embed(&s, out[i])
 		}
-		s.terms = appendTerms(s.terms[:0], t, &s.buf)
-		out[i] = values[i*h.dims : (i+1)*h.dims : (i+1)*h.dims]
-		h.embed(&s, out[i])
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(texts)/hashParallelMin)
+	if workers <= 1 {
+		if err := embed(0, len(texts)); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*len(texts)/workers, (w+1)*len(texts)/workers
+		wg.Go(func() { errs[w] = embed(lo, hi) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, ctx.Err()
 	}
 	return out, nil
 }
 
+// hashParallelMin is the fewest texts per goroutine when HashEmbedder.Embed
+// splits a batch.
+const hashParallelMin = 32
+
 // hashScratch is the working space of HashEmbedder.embed, reused from one
 // text to the next.
 type hashScratch struct {
-	terms        []string
-	buf          []byte
-	words, pairs []uint64 // feature hashes
-	vec          []float64
+	terms    []string
+	buf      []byte
+	features featureTable
+	vec      []float64
+}
+
+// featureTable counts feature hashes: an open-addressing hash table whose
+// used slots are listed, so that emptying it costs what was used.
+type featureTable struct {
+	keys    []uint64
+	weights []float64 // the weight of the first occurrence
+	counts  []uint32  // 0 for an empty slot
+	used    []int
+}
+
+// reset empties the table and makes room for n features.
+func (t *featureTable) reset(n int) {
+	for _, i := range t.used {
+		t.counts[i] = 0
+	}
+	t.used = t.used[:0]
+	if size := len(t.keys); size < 2*n || size == 0 {
+		size = 64
+		for size < 2*n {
+			size *= 2
+		}
+		t.keys, t.weights, t.counts = make([]uint64, size), make([]float64, size), make([]uint32, size)
+	}
+}
+
+// add counts one occurrence of a feature.
+func (t *featureTable) add(hash uint64, weight float64) {
+	mask := uint64(len(t.keys) - 1)
+	i := int(hash & mask)
+	for t.counts[i] != 0 && t.keys[i] != hash {
+		i = int((uint64(i) + 1) & mask)
+	}
+	if t.counts[i] == 0 {
+		t.keys[i], t.weights[i] = hash, weight
+		t.used = append(t.used, i)
+	}
+	t.counts[i]++
 }
 
 // embed writes the vector of s.terms into out, which is zero.
 func (h *HashEmbedder) embed(s *hashScratch, out []float32) {
 	terms := s.terms
 	// Count each feature once per hash so that repetitions are weighed
-	// sublinearly: sort the hashes of words and of word pairs and take the
-	// runs.
-	words, pairs := s.words[:0], s.pairs[:0]
-	for i, t := range terms {
-		words = append(words, fnv64(1, t, ""))
+	// sublinearly.
+	t := &s.features
+	t.reset(2 * len(terms))
+	for i, term := range terms {
+		t.add(fnv64(1, term, ""), hashWordWeight)
 		if i > 0 {
-			pairs = append(pairs, fnv64(2, terms[i-1], t))
+			t.add(fnv64(2, terms[i-1], term), hashPairWeight)
 		}
 	}
-	s.words, s.pairs = words, pairs
 	if cap(s.vec) < h.dims {
 		s.vec = make([]float64, h.dims)
 	}
 	vec := s.vec[:h.dims]
 	clear(vec)
-	for _, f := range [2]struct {
-		hashes []uint64
-		weight float64
-	}{{words, hashWordWeight}, {pairs, hashPairWeight}} {
-		slices.Sort(f.hashes)
-		for i := 0; i < len(f.hashes); {
-			j := i + 1
-			for j < len(f.hashes) && f.hashes[j] == f.hashes[i] {
-				j++
-			}
-			hash := f.hashes[i]
-			w := f.weight * (1 + math.Log(float64(j-i)))
-			bucket := int(hash % uint64(h.dims))
-			if hash>>63 == 1 {
-				w = -w
-			}
-			vec[bucket] += w
-			i = j
+	for _, slot := range t.used {
+		hash, w := t.keys[slot], t.weights[slot]
+		if n := t.counts[slot]; n > 1 {
+			w *= 1 + math.Log(float64(n))
 		}
+		bucket := int(hash % uint64(h.dims))
+		if hash>>63 == 1 {
+			w = -w
+		}
+		vec[bucket] += w
 	}
 	var norm float64
 	for _, v := range vec {

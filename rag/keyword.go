@@ -59,17 +59,12 @@ type keywordEntry struct {
 type postingList struct {
 	df   int
 	list []posting
+	last int32 // the slot of the last posting added, while indexing
 }
 
 type posting struct {
 	slot int32
 	tf   int32
-}
-
-// termCount is one distinct term of a chunk and its frequency.
-type termCount struct {
-	term string
-	n    int32
 }
 
 // NewMemoryKeywordIndex returns an empty index.
@@ -81,41 +76,21 @@ func NewMemoryKeywordIndex() *MemoryKeywordIndex {
 	}
 }
 
-// countTerms appends the distinct terms of text with their frequencies to
-// dst and returns it with the number of terms; seen, terms and buf are
-// scratch space.
-func countTerms(dst []termCount, text string, seen map[string]int, terms *[]string, buf *[]byte) ([]termCount, int) {
-	clear(seen)
-	*terms = appendTerms((*terms)[:0], text, buf)
-	for _, t := range *terms {
-		if i, ok := seen[t]; ok {
-			dst[i].n++
-			continue
-		}
-		seen[t] = len(dst)
-		dst = append(dst, termCount{t, 1})
-	}
-	return dst, len(*terms)
-}
-
 // IndexChunks adds the chunks.
 func (x *MemoryKeywordIndex) IndexChunks(ctx context.Context, chunks []Chunk) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	// Count the terms before taking the lock: one list of (term, count)
-	// for all the chunks, ends[i] closing chunk i's part.
+	// Find the terms before taking the lock: one list for all the chunks,
+	// ends[i] closing chunk i's part.
 	var (
-		counts []termCount
-		ends   = make([]int, len(chunks))
-		lens   = make([]int, len(chunks))
-		seen   = map[string]int{}
-		terms  []string
-		buf    []byte
+		terms []string
+		ends  = make([]int, len(chunks))
+		buf   []byte
 	)
 	for i, c := range chunks {
-		counts, lens[i] = countTerms(counts, c.IndexText(), seen, &terms, &buf)
-		ends[i] = len(counts)
+		terms = appendTerms(terms, c.IndexText(), &buf)
+		ends[i] = len(terms)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -126,18 +101,23 @@ func (x *MemoryKeywordIndex) IndexChunks(ctx context.Context, chunks []Chunk) er
 			x.remove(old)
 		}
 		slot := int32(len(x.entries))
-		x.entries = append(x.entries, keywordEntry{chunk: c, length: lens[i], live: true})
+		x.entries = append(x.entries, keywordEntry{chunk: c, length: ends[i] - prev, live: true})
 		x.ids = append(x.ids, id)
 		x.slots[id] = slot
-		x.totalLen += lens[i]
-		for _, tc := range counts[prev:ends[i]] {
-			p := x.postings[tc.term]
+		x.totalLen += ends[i] - prev
+		for _, t := range terms[prev:ends[i]] {
+			p := x.postings[t]
 			if p == nil {
-				p = &postingList{}
-				x.postings[strings.Clone(tc.term)] = p
+				p = &postingList{last: -1}
+				x.postings[strings.Clone(t)] = p
+			}
+			if p.last == slot {
+				p.list[len(p.list)-1].tf++ // a repeated term of this chunk
+				continue
 			}
 			p.df++
-			p.list = append(p.list, posting{slot: slot, tf: tc.n})
+			p.last = slot
+			p.list = append(p.list, posting{slot: slot, tf: 1})
 		}
 		prev = ends[i]
 		ids := x.byDoc[c.DocumentID]
@@ -204,7 +184,7 @@ func (x *MemoryKeywordIndex) compact() {
 				list = append(list, posting{slot: s, tf: ps.tf})
 			}
 		}
-		p.list = slices.Clip(list)
+		p.list, p.last = slices.Clip(list), -1
 	}
 	x.entries, x.ids, x.dead = entries, ids, 0
 }

@@ -1,6 +1,8 @@
 package rag
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -162,35 +164,57 @@ func undouble(w string) string {
 }
 
 // isStopWord reports whether w is one of stopWords. A table indexed by
-// the length and the first and last letters turns most words away without
-// hashing them.
+// the length and the first and last letters turns most words away at once
+// and leaves at most a few stop words to compare with.
 func isStopWord(w string) bool {
 	n := len(w)
 	if n == 0 || n > maxStopWordLen {
 		return false
 	}
 	a, z := w[0]-'a', w[n-1]-'a'
-	if a >= 26 || z >= 26 || !stopWordCells[n][a][z] {
+	if a >= 26 || z >= 26 {
 		return false
 	}
-	_, ok := stopWords[w]
-	return ok
+	c := stopWordTable.cells[n][a][z]
+	for _, s := range stopWordTable.words[c.start : c.start+c.n] {
+		if s == w {
+			return true
+		}
+	}
+	return false
 }
 
 // maxStopWordLen is the length of the longest stop word.
 const maxStopWordLen = 10
 
-// stopWordCells marks [length][first letter][last letter] of the stop
-// words.
-var stopWordCells = func() *[maxStopWordLen + 1][26][26]bool {
-	var t [maxStopWordLen + 1][26][26]bool
+// stopWordTable lists the stop words by [length][first letter][last
+// letter]: cells[n][a][z] is the run of words that shares them.
+var stopWordTable = func() *struct {
+	cells [maxStopWordLen + 1][26][26]struct{ start, n uint16 }
+	words []string
+} {
+	t := new(struct {
+		cells [maxStopWordLen + 1][26][26]struct{ start, n uint16 }
+		words []string
+	})
+	words := make([]string, 0, len(stopWords))
 	for w := range stopWords {
 		if len(w) > maxStopWordLen {
 			panic("rag: stop word longer than maxStopWordLen: " + w)
 		}
-		t[len(w)][w[0]-'a'][w[len(w)-1]-'a'] = true
+		words = append(words, w)
 	}
-	return &t
+	key := func(w string) int { return (len(w)*26+int(w[0]-'a'))*26 + int(w[len(w)-1]-'a') }
+	slices.SortFunc(words, func(x, y string) int { return cmp.Or(cmp.Compare(key(x), key(y)), strings.Compare(x, y)) })
+	for i, w := range words {
+		c := &t.cells[len(w)][w[0]-'a'][w[len(w)-1]-'a']
+		if c.n == 0 {
+			c.start = uint16(i)
+		}
+		c.n++
+	}
+	t.words = words
+	return t
 }()
 
 // stopWords are common English words that carry no topic.
