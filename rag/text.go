@@ -23,51 +23,42 @@ func Terms(text string) []string {
 // text whenever the word is already lower case and its stem a prefix of it,
 // which is most words: then it costs no allocation.
 func appendTerms(dst []string, text string, buf *[]byte) []string {
-	var word []byte
+	var word []byte // the word lower-cased, once it differs from text
 	if buf != nil {
 		word = (*buf)[:0]
-		defer func() { *buf = word }()
 	}
-	start := -1 // byte offset of the word in text; -1 when none
-	same := true
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		var w string
-		if same && end-start == len(word) {
-			w = text[start:end]
-		} else {
-			w = string(word)
-		}
-		word, start, same = word[:0], -1, true
-		if isStopWord(w) {
-			return
-		}
-		if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
-			return
-		}
-		dst = append(dst, stem(w))
-	}
+	start := -1    // byte offset of the current word in text; -1 when none
+	dirty := false // the word is in word, not text[start:i]
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
-			switch {
-			case 'a' <= c && c <= 'z' || '0' <= c && c <= '9':
-				if start < 0 {
-					start = i
+			if lc := asciiWordByte[c]; lc != 0 {
+				switch {
+				case start < 0:
+					start, dirty = i, false
+					if lc != c {
+						word, dirty = append(word[:0], lc), true
+					}
+				case dirty:
+					word = append(word, lc)
+				case lc != c:
+					word = append(append(word[:0], text[start:i]...), lc)
+					dirty = true
 				}
-				word = append(word, c)
-			case 'A' <= c && c <= 'Z':
-				if start < 0 {
-					start = i
+				i++
+				continue
+			}
+			if c == '\'' && start >= 0 && i+1 < len(text) && nextIsLetter(text[i+1:]) {
+				// "don't" -> "dont", "week's" -> "weeks"
+				if !dirty {
+					word, dirty = append(word[:0], text[start:i]...), true
 				}
-				word = append(word, c+'a'-'A')
-				same = false
-			case c == '\'' && start >= 0 && i+1 < len(text) && nextIsLetter(text[i+1:]):
-				same = false // "don't" -> "dont", "week's" -> "weeks"
-			default:
-				flush(i)
+				i++
+				continue
+			}
+			if start >= 0 {
+				dst = appendTerm(dst, text, start, i, word, dirty)
+				start = -1
 			}
 			i++
 			continue
@@ -75,24 +66,70 @@ func appendTerms(dst []string, text string, buf *[]byte) []string {
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc):
-			if start < 0 {
-				start = i
-			}
 			lr := unicode.ToLower(r)
-			if lr != r || r == utf8.RuneError {
-				same = false
+			switch {
+			case start < 0:
+				start, dirty = i, false
+				if lr != r {
+					word, dirty = utf8.AppendRune(word[:0], lr), true
+				}
+			case dirty:
+				word = utf8.AppendRune(word, lr)
+			case lr != r:
+				word = utf8.AppendRune(append(word[:0], text[start:i]...), lr)
+				dirty = true
 			}
-			word = utf8.AppendRune(word, lr)
 		case r == '’' && start >= 0 && i+size < len(text) && nextIsLetter(text[i+size:]):
-			same = false
+			if !dirty {
+				word, dirty = append(word[:0], text[start:i]...), true
+			}
 		default:
-			flush(i)
+			if start >= 0 {
+				dst = appendTerm(dst, text, start, i, word, dirty)
+				start = -1
+			}
 		}
 		i += size
 	}
-	flush(len(text))
+	if start >= 0 {
+		dst = appendTerm(dst, text, start, len(text), word, dirty)
+	}
+	if buf != nil {
+		*buf = word
+	}
 	return dst
 }
+
+// appendTerm appends the term of one word, text[start:end] or, when dirty,
+// word, unless it is a stop word or a single character other than a
+// digit.
+func appendTerm(dst []string, text string, start, end int, word []byte, dirty bool) []string {
+	var w string
+	if dirty {
+		w = string(word)
+	} else {
+		w = text[start:end]
+	}
+	if isStopWord(w) {
+		return dst
+	}
+	if len(w) < 5 && utf8.RuneCountInString(w) < 2 && !isDigits(w) {
+		return dst
+	}
+	return append(dst, stem(w))
+}
+
+// asciiWordByte maps the ASCII letters and digits to themselves lower-cased
+// and every other ASCII character to 0.
+var asciiWordByte = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
 
 // nextIsLetter reports whether s starts with a letter.
 func nextIsLetter(s string) bool {
