@@ -3,6 +3,7 @@ package rag
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -201,6 +202,35 @@ func TestStopWordTable(t *testing.T) {
 	for _, w := range []string{"", "b", "abouts", "th", "thee", "yourselves2", "Über", "running", "x", "zz", "yourselvez"} {
 		if _, want := stopWords[w]; isStopWord(w) != want {
 			t.Errorf("isStopWord(%q) = %v", w, !want)
+		}
+	}
+}
+
+func TestSplitMatchesBaseline(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"", "short", strings.Repeat("word ", 900), strings.Repeat("x", 5000),
+		strings.Repeat("Sentence one. \"Quoted!\" (Aside.) Next? ", 120),
+		strings.Repeat("# Heading\n\nParagraph text here.\nA line.\n\n", 90),
+		strings.Repeat("Café naïve — “quoted.” ’Tis… 日本語の文。次！ e\u0301 👍🏽 ", 80),
+		strings.Repeat("bad \xff bytes \xc3 here. ", 300),
+		strings.Repeat("crlf\r\nline\rend.  ", 300),
+	}
+	for _, d := range syntheticCorpus(t, 300) {
+		texts = append(texts, d.Content)
+	}
+	docs, err := Articles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range docs {
+		texts = append(texts, d.Content)
+	}
+	for _, c := range []Chunker{DefaultChunker, {Size: 300, Overlap: 40}, {Size: 120, Overlap: -1}, {Size: 50}} {
+		for _, text := range texts {
+			if diff := cmp.Diff(baselineSplit(c, text), c.Split(text)); diff != "" {
+				t.Fatalf("%v Split(%.60q) (-baseline +new):\n%s", c, text, diff)
+			}
 		}
 	}
 }

@@ -576,3 +576,147 @@ func baselineUndouble(w string) string {
 	}
 	return w
 }
+
+// baselineSplit returns the chunks of text, trimmed, none empty, each at most Size
+// characters long.
+func baselineSplit(c Chunker, text string) []string {
+	size, overlap := c.effective()
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return nil
+	}
+	runes := []rune(text)
+	n := len(runes)
+	if n <= size {
+		return []string{text}
+	}
+	strength := baselineBoundaries(runes)
+	// A chunk must bring at least minNew characters of new text unless the
+	// text ends sooner, so that a paragraph break just after the previous
+	// cut does not make a chunk of little more than the overlap.
+	minNew := max(size/4, 1)
+
+	var out []string
+	s, prevEnd := 0, 0
+	for s < n {
+		e := n
+		if limit := s + size; limit < n {
+			e = -1
+			best := int8(cutNever)
+			lo := max(s, prevEnd+minNew-1)
+			if lo >= limit {
+				lo = max(s, prevEnd)
+			}
+			for i := limit; i > lo; i-- {
+				if st := strength[i]; st > best {
+					e, best = i, st
+					if st == cutSection {
+						break
+					}
+				}
+			}
+			if e < 0 {
+				e = limit // nowhere to cut cleanly: cut at the size
+			}
+		}
+		if t := strings.TrimSpace(string(runes[s:e])); t != "" {
+			out = append(out, t)
+		}
+		if e >= n {
+			break
+		}
+		next := e
+		if overlap > 0 {
+			lo := max(e-overlap, s+1)
+			next = baselineFirstAtLeast(strength, lo, e, cutSentence)
+			if next < 0 {
+				next = baselineFirstAtLeast(strength, lo, e, cutWord)
+			}
+			if next < 0 {
+				next = e
+			}
+		}
+		prevEnd = e
+		s = next
+	}
+	return out
+}
+
+// baselineFirstAtLeast returns the first i in [lo, hi) whose strength is at least
+// min, or -1.
+func baselineFirstAtLeast(strength []int8, lo, hi int, min int8) int {
+	for i := lo; i < hi; i++ {
+		if strength[i] >= min {
+			return i
+		}
+	}
+	return -1
+}
+
+// baselineBoundaries returns, for each position i in [0, len(runes)], how good a
+// place it is to cut the text before runes[i].
+func baselineBoundaries(runes []rune) []int8 {
+	n := len(runes)
+	st := make([]int8, n+1)
+	st[0], st[n] = cutSection, cutSection
+	for i := 1; i < n; i++ {
+		r, prev := runes[i], runes[i-1]
+		switch {
+		case unicode.IsSpace(r):
+			// Cut at the start of the next word instead; trailing space is
+			// trimmed anyway.
+			st[i] = cutRune
+		case unicode.IsSpace(prev):
+			st[i] = baselineSpaceRunStrength(runes, i)
+		case strings.ContainsRune("。！？", prev):
+			st[i] = cutSentence
+		case unicode.In(r, unicode.Mn, unicode.Me, unicode.Mc) || r == '\u200d' || prev == '\u200d' ||
+			unicode.In(r, unicode.Variation_Selector) || (r >= 0x1F3FB && r <= 0x1F3FF):
+			st[i] = cutNever
+		default:
+			st[i] = cutRune
+		}
+	}
+	return st
+}
+
+// baselineSpaceRunStrength grades a cut at i, the first character after a run of
+// white space: a blank line makes a paragraph break, a newline a line break,
+// sentence-ending punctuation before the run a sentence break.
+func baselineSpaceRunStrength(runes []rune, i int) int8 {
+	j := i - 1
+	newlines := 0
+	for j >= 0 && unicode.IsSpace(runes[j]) {
+		if runes[j] == '\n' {
+			newlines++
+		}
+		j--
+	}
+	if newlines > 0 {
+		// Never leave a Markdown heading at the end of a chunk, away from
+		// its section: cut before the heading, not after it.
+		lineStart := j
+		for lineStart > 0 && runes[lineStart-1] != '\n' {
+			lineStart--
+		}
+		switch {
+		case j >= 0 && runes[lineStart] == '#':
+			return cutWord
+		case runes[i] == '#':
+			return cutSection
+		case newlines >= 2:
+			return cutParagraph
+		default:
+			return cutLine
+		}
+	}
+	// Skip closing quotes and brackets after the punctuation: `end." Next`.
+	for j >= 0 && strings.ContainsRune("\"')]»”’", runes[j]) {
+		j--
+	}
+	if j >= 0 && strings.ContainsRune(".!?…", runes[j]) {
+		return cutSentence
+	}
+	return cutWord
+}

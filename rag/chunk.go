@@ -151,23 +151,36 @@ func (c Chunker) Split(text string) []string {
 	if text == "" {
 		return nil
 	}
-	runes := []rune(text)
-	n := len(runes)
-	if n <= size {
-		return []string{text}
-	}
-	// In valid UTF-8 a chunk is a substring of text: note where each
-	// character starts. (Invalid bytes became U+FFFD in runes; those texts
-	// are encoded again from runes.)
-	var offsets []int32
-	if utf8.ValidString(text) {
-		offsets = make([]int32, 0, n+1)
-		for i := range text {
-			offsets = append(offsets, int32(i))
+	// ASCII text is cut by byte; other text by character, each chunk a
+	// substring of text when it is valid UTF-8 (invalid bytes became
+	// U+FFFD in runes; those chunks are encoded again from runes).
+	var (
+		runes    []rune
+		offsets  []int32
+		strength []int8
+		n        int
+	)
+	if isASCII(text) {
+		n = len(text)
+		if n <= size {
+			return []string{text}
 		}
-		offsets = append(offsets, int32(len(text)))
+		strength = asciiBoundaries(text)
+	} else {
+		runes = []rune(text)
+		n = len(runes)
+		if n <= size {
+			return []string{text}
+		}
+		if utf8.ValidString(text) {
+			offsets = make([]int32, 0, n+1)
+			for i := range text {
+				offsets = append(offsets, int32(i))
+			}
+			offsets = append(offsets, int32(len(text)))
+		}
+		strength = boundaries(runes)
 	}
-	strength := boundaries(runes)
 	// A chunk must bring at least minNew characters of new text unless the
 	// text ends sooner, so that a paragraph break just after the previous
 	// cut does not make a chunk of little more than the overlap.
@@ -197,9 +210,12 @@ func (c Chunker) Split(text string) []string {
 			}
 		}
 		var t string
-		if offsets != nil {
+		switch {
+		case runes == nil:
+			t = strings.TrimSpace(text[s:e])
+		case offsets != nil:
 			t = strings.TrimSpace(text[offsets[s]:offsets[e]])
-		} else {
+		default:
 			t = strings.TrimSpace(string(runes[s:e]))
 		}
 		if t != "" {
@@ -274,6 +290,64 @@ func boundaries(runes []rune) []int8 {
 		}
 	}
 	return st
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiBoundaries is boundaries for ASCII text, by byte.
+func asciiBoundaries(text string) []int8 {
+	n := len(text)
+	st := make([]int8, n+1) // cutRune everywhere but at word starts
+	st[0], st[n] = cutSection, cutSection
+	for i := 1; i < n; i++ {
+		if !asciiSpace[text[i]] && asciiSpace[text[i-1]] {
+			st[i] = asciiSpaceRunStrength(text, i)
+		}
+	}
+	return st
+}
+
+// asciiSpaceRunStrength is spaceRunStrength for ASCII text.
+func asciiSpaceRunStrength(text string, i int) int8 {
+	j := i - 1
+	newlines := 0
+	for j >= 0 && asciiSpace[text[j]] {
+		if text[j] == '\n' {
+			newlines++
+		}
+		j--
+	}
+	if newlines > 0 {
+		lineStart := j
+		for lineStart > 0 && text[lineStart-1] != '\n' {
+			lineStart--
+		}
+		switch {
+		case j >= 0 && text[lineStart] == '#':
+			return cutWord
+		case text[i] == '#':
+			return cutSection
+		case newlines >= 2:
+			return cutParagraph
+		default:
+			return cutLine
+		}
+	}
+	for j >= 0 && isCloser(rune(text[j])) {
+		j--
+	}
+	if j >= 0 && isSentenceEnd(rune(text[j])) {
+		return cutSentence
+	}
+	return cutWord
 }
 
 // asciiSpace reports the ASCII characters unicode.IsSpace accepts.
