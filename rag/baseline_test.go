@@ -720,3 +720,14 @@ func baselineSpaceRunStrength(runes []rune, i int) int8 {
 	}
 	return cutWord
 }
+
+// baselineChunk is Chunker.Chunk on baselineSplit.
+func baselineChunk(c Chunker, d Document) []Chunk {
+	texts := baselineSplit(c, d.Content)
+	out := make([]Chunk, len(texts))
+	md := MetadataOf(d)
+	for i, t := range texts {
+		out[i] = Chunk{DocumentID: d.ID, Index: i, Text: t, Metadata: md}
+	}
+	return out
+}

@@ -144,8 +144,10 @@ func newMemoryLibrary(tb testing.TB) *Library {
 }
 
 // newBaselineLibrary is newMemoryLibrary on the code kept in
-// baseline_test.go: the embedder, the exact index and the BM25 index as they
-// were before the matrix and the posting lists.
+// baseline_test.go: the chunker, the embedder, the exact index and the BM25
+// index as they were before the matrix and the posting lists. (The ingester
+// is today's, which without the hashing embedder and the memory keyword
+// index runs as it did.)
 func newBaselineLibrary(tb testing.TB) *Library {
 	emb := newBaselineHashEmbedder(0)
 	lib, err := NewLibrary(emb, &LibraryOptions{
@@ -155,6 +157,7 @@ func newBaselineLibrary(tb testing.TB) *Library {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	lib.ingester.chunkFunc = func(d Document) []Chunk { return baselineChunk(DefaultChunker, d) }
 	return lib
 }
 

@@ -74,8 +74,39 @@ func (h *HashEmbedder) String() string { return h.Name() + "/" + strconv.Itoa(h.
 // zero vector, which is similar to nothing. Large batches are embedded on
 // up to GOMAXPROCS goroutines.
 func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	values := make([]float32, len(texts)*h.dims) // one allocation for the batch
+	return h.embedAll(ctx, len(texts), func(s *hashScratch, i int) {
+		s.terms = appendTerms(s.terms[:0], texts[i], &s.buf)
+		terms := s.terms
+		s.features.reset(2 * len(terms))
+		for j, t := range terms {
+			s.features.add(fnv64(1, t, ""), hashWordWeight)
+			if j > 0 {
+				s.features.add(fnv64(2, terms[j-1], t), hashPairWeight)
+			}
+		}
+	})
+}
+
+// embedIDs implements termEmbedder: Embed of texts given as term ids.
+func (h *HashEmbedder) embedIDs(ctx context.Context, d *termDict, ids []uint32, bounds []int) ([][]float32, error) {
+	return h.embedAll(ctx, len(bounds)-1, func(s *hashScratch, i int) {
+		terms := ids[bounds[i]:bounds[i+1]]
+		s.features.reset(2 * len(terms))
+		for j, id := range terms {
+			s.features.add(d.hashes[id], hashWordWeight)
+			if j > 0 {
+				s.features.add(fnv64(2, d.terms[terms[j-1]], d.terms[id]), hashPairWeight)
+			}
+		}
+	})
+}
+
+// embedAll returns n vectors: count(s, i) fills s.features with the
+// features of text i, and the vector is made of them. Large batches are
+// split between up to GOMAXPROCS goroutines.
+func (h *HashEmbedder) embedAll(ctx context.Context, n int, count func(s *hashScratch, i int)) ([][]float32, error) {
+	out := make([][]float32, n)
+	values := make([]float32, n*h.dims) // one allocation for the batch
 	embed := func(lo, hi int) error {
 		var s hashScratch
 		for i := lo; i < hi; i++ {
@@ -84,15 +115,15 @@ func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 					return err
 				}
 			}
-			s.terms = appendTerms(s.terms[:0], texts[i], &s.buf)
+			count(&s, i)
 			out[i] = values[i*h.dims : (i+1)*h.dims : (i+1)*h.dims]
 			h.embed(&s, out[i])
 		}
 		return nil
 	}
-	workers := min(runtime.GOMAXPROCS(0), len(texts)/hashParallelMin)
+	workers := min(runtime.GOMAXPROCS(0), n/hashParallelMin)
 	if workers <= 1 {
-		if err := embed(0, len(texts)); err != nil {
+		if err := embed(0, n); err != nil {
 			return nil, err
 		}
 		return out, nil
@@ -100,7 +131,7 @@ func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, 
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
-		lo, hi := w*len(texts)/workers, (w+1)*len(texts)/workers
+		lo, hi := w*n/workers, (w+1)*n/workers
 		wg.Go(func() { errs[w] = embed(lo, hi) })
 	}
 	wg.Wait()
@@ -161,19 +192,10 @@ func (t *featureTable) add(hash uint64, weight float64) {
 	t.counts[i]++
 }
 
-// embed writes the vector of s.terms into out, which is zero.
+// embed writes the vector of the features counted in s.features into
+// out, which is zero.
 func (h *HashEmbedder) embed(s *hashScratch, out []float32) {
-	terms := s.terms
-	// Count each feature once per hash so that repetitions are weighed
-	// sublinearly.
 	t := &s.features
-	t.reset(2 * len(terms))
-	for i, term := range terms {
-		t.add(fnv64(1, term, ""), hashWordWeight)
-		if i > 0 {
-			t.add(fnv64(2, terms[i-1], term), hashPairWeight)
-		}
-	}
 	if cap(s.vec) < h.dims {
 		s.vec = make([]float64, h.dims)
 	}

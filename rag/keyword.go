@@ -44,7 +44,8 @@ type MemoryKeywordIndex struct {
 	postings map[string]*postingList
 	byDoc    map[string]map[string]struct{}
 	totalLen int
-	dead     int // removed slots still in entries
+	dead     int    // removed slots still in entries
+	removals uint64 // posting lists deleted, so far (see termDict)
 	scratch  sync.Pool
 }
 
@@ -96,39 +97,93 @@ func (x *MemoryKeywordIndex) IndexChunks(ctx context.Context, chunks []Chunk) er
 	defer x.mu.Unlock()
 	prev := 0
 	for i, c := range chunks {
-		id := c.ID()
-		if old, ok := x.slots[id]; ok {
-			x.remove(old)
-		}
-		slot := int32(len(x.entries))
-		x.entries = append(x.entries, keywordEntry{chunk: c, length: ends[i] - prev, live: true})
-		x.ids = append(x.ids, id)
-		x.slots[id] = slot
-		x.totalLen += ends[i] - prev
+		slot := x.addEntry(c, ends[i]-prev)
 		for _, t := range terms[prev:ends[i]] {
 			p := x.postings[t]
 			if p == nil {
 				p = &postingList{last: -1}
 				x.postings[strings.Clone(t)] = p
 			}
-			if p.last == slot {
-				p.list[len(p.list)-1].tf++ // a repeated term of this chunk
-				continue
-			}
-			p.df++
-			p.last = slot
-			p.list = append(p.list, posting{slot: slot, tf: 1})
+			p.add(slot)
 		}
 		prev = ends[i]
-		ids := x.byDoc[c.DocumentID]
-		if ids == nil {
-			ids = map[string]struct{}{}
-			x.byDoc[c.DocumentID] = ids
-		}
-		ids[id] = struct{}{}
 	}
 	x.compact()
 	return nil
+}
+
+// indexIDs implements termIndexer: IndexChunks of chunks given with their
+// term ids.
+func (x *MemoryKeywordIndex) indexIDs(ctx context.Context, chunks []Chunk, d *termDict, ids []uint32, bounds []int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, c := range chunks {
+		terms := ids[bounds[i]:bounds[i+1]]
+		slot := x.addEntry(c, len(terms))
+		for _, id := range terms {
+			x.postingsOf(d, id).add(slot)
+		}
+	}
+	x.compact()
+	return nil
+}
+
+// postingsOf returns the posting list of term id of d, made when missing;
+// the caller holds the lock.
+func (x *MemoryKeywordIndex) postingsOf(d *termDict, id uint32) *postingList {
+	if d.listsOf != x || d.listsEpoch != x.removals {
+		clear(d.lists)
+		d.listsOf, d.listsEpoch = x, x.removals
+	}
+	if int(id) >= len(d.lists) {
+		d.lists = append(d.lists, make([]*postingList, len(d.terms)-len(d.lists))...)
+	}
+	p := d.lists[id]
+	if p == nil {
+		t := d.terms[id]
+		if p = x.postings[t]; p == nil {
+			p = &postingList{last: -1}
+			x.postings[t] = p
+		}
+		d.lists[id] = p
+	}
+	return p
+}
+
+// addEntry adds chunk c of n terms, replacing the chunk of the same ID, and
+// returns its slot; the caller holds the lock and adds its postings.
+func (x *MemoryKeywordIndex) addEntry(c Chunk, n int) int32 {
+	id := c.ID()
+	if old, ok := x.slots[id]; ok {
+		x.remove(old)
+	}
+	slot := int32(len(x.entries))
+	x.entries = append(x.entries, keywordEntry{chunk: c, length: n, live: true})
+	x.ids = append(x.ids, id)
+	x.slots[id] = slot
+	x.totalLen += n
+	ids := x.byDoc[c.DocumentID]
+	if ids == nil {
+		ids = map[string]struct{}{}
+		x.byDoc[c.DocumentID] = ids
+	}
+	ids[id] = struct{}{}
+	return slot
+}
+
+// add counts one occurrence of the list's term in the chunk at slot, the
+// last chunk added.
+func (p *postingList) add(slot int32) {
+	if p.last == slot {
+		p.list[len(p.list)-1].tf++ // a repeated term of this chunk
+		return
+	}
+	p.df++
+	p.last = slot
+	p.list = append(p.list, posting{slot: slot, tf: 1})
 }
 
 // remove marks one chunk removed; the caller holds the lock. Its postings
@@ -144,6 +199,7 @@ func (x *MemoryKeywordIndex) remove(slot int32) {
 		if p := x.postings[t]; p != nil {
 			if p.df--; p.df == 0 {
 				delete(x.postings, t)
+				x.removals++
 			}
 		}
 	}
