@@ -307,10 +307,13 @@ func asciiBoundaries(text string) []int8 {
 	n := len(text)
 	st := make([]int8, n+1) // cutRune everywhere but at word starts
 	st[0], st[n] = cutSection, cutSection
+	prevSpace := asciiSpace[text[0]]
 	for i := 1; i < n; i++ {
-		if !asciiSpace[text[i]] && asciiSpace[text[i-1]] {
+		space := asciiSpace[text[i]]
+		if prevSpace && !space {
 			st[i] = asciiSpaceRunStrength(text, i)
 		}
+		prevSpace = space
 	}
 	return st
 }

@@ -296,7 +296,7 @@ func sortMatches(ms []Match) {
 
 func finite(v []float32) bool {
 	for _, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		if x-x != 0 { // NaN and ±Inf give NaN
 			return false
 		}
 	}

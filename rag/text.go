@@ -176,25 +176,41 @@ func stem(w string) string {
 		w = undouble(w[:len(w)-2])
 	case strings.HasSuffix(w, "er") && len(w) >= 5 && hasVowel(w[:len(w)-2]):
 		w = undouble(w[:len(w)-2])
-	case strings.HasSuffix(w, "ion") && len(w) >= 7 && strings.ContainsAny(w[len(w)-4:len(w)-3], "ts"):
+	case strings.HasSuffix(w, "ion") && len(w) >= 7 && (w[len(w)-4] == 't' || w[len(w)-4] == 's'):
 		w = w[:len(w)-3]
 	}
 	if len(w) > 3 && w[len(w)-1] == 'e' && !strings.HasSuffix(w, "ee") {
 		w = w[:len(w)-1]
 	}
-	if len(w) > 3 && w[len(w)-1] == 'y' && !strings.ContainsRune("aeiou", rune(w[len(w)-2])) {
+	if len(w) > 3 && w[len(w)-1] == 'y' && !isVowel(w[len(w)-2]) {
 		w = w[:len(w)-1] + "i" // "study", "studies", "studied" -> "studi"
 	}
 	return w
 }
 
-func hasVowel(s string) bool { return strings.ContainsAny(s, "aeiouy") }
+func hasVowel(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isVowel(s[i]) || s[i] == 'y' {
+			return true
+		}
+	}
+	return false
+}
+
+// isVowel reports whether c is one of aeiou.
+func isVowel(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u':
+		return true
+	}
+	return false
+}
 
 // undouble turns a doubled final consonant into one ("runn" -> "run"),
 // except l, s and z ("fall", "stress", "buzz").
 func undouble(w string) string {
 	n := len(w)
-	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
+	if c := w[n-1]; n >= 3 && c == w[n-2] && !isVowel(c) && c != 'l' && c != 's' && c != 'z' {
 		return w[:n-1]
 	}
 	return w
