@@ -2,6 +2,8 @@ package rag
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"strings"
 	"testing"
@@ -231,6 +233,21 @@ func TestSplitMatchesBaseline(t *testing.T) {
 			if diff := cmp.Diff(baselineSplit(c, text), c.Split(text)); diff != "" {
 				t.Fatalf("%v Split(%.60q) (-baseline +new):\n%s", c, text, diff)
 			}
+		}
+	}
+}
+
+func TestSumHashIsTheArticleHash(t *testing.T) {
+	t.Parallel()
+	docs, err := Articles()
+	if err != nil {
+		t.Fatal(err)
+	}
+	docs = append(docs, Document{}, Document{Title: "Ünïcode", Content: "x\n\ny"})
+	for _, d := range docs {
+		sum := sha256.Sum256([]byte(FormatArticle(d)))
+		if want := hex.EncodeToString(sum[:]); d.SumHash() != want {
+			t.Errorf("%q: SumHash %s, want %s", d.ID, d.SumHash(), want)
 		}
 	}
 }

@@ -68,8 +68,15 @@ type Document struct {
 
 // SumHash returns the hex SHA-256 of FormatArticle(d).
 func (d Document) SumHash() string {
-	sum := sha256.Sum256([]byte(FormatArticle(d)))
-	return hex.EncodeToString(sum[:])
+	// The bytes of FormatArticle(d), written to the hash without building
+	// the article.
+	h := sha256.New()
+	fmt.Fprintf(h, "Title: %s | Source: %s\n", d.Title, d.Source)
+	fmt.Fprintf(h, "Category: %s | Authority: %s\n", d.Category, d.Authority)
+	io.WriteString(h, "---\n")
+	io.WriteString(h, d.Content)
+	io.WriteString(h, "\n")
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Normalize returns d cleaned up the way ParseArticle cleans an article:

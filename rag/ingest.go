@@ -429,6 +429,11 @@ type sharedTerms struct {
 
 func newSharedTerms(docs []Document, chunks [][]Chunk, ti termIndexer) *sharedTerms {
 	s := &sharedTerms{dict: newTermDict(), bounds: []int{0}, first: make([]int, len(docs)), indexer: ti}
+	size := 0
+	for _, d := range docs {
+		size += len(d.Content)
+	}
+	s.ids = make([]uint32, 0, size/6) // about a term in six bytes of English
 	for i, cs := range chunks {
 		s.first[i] = len(s.bounds) - 1
 		var title []uint32

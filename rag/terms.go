@@ -12,36 +12,62 @@ import (
 // again. Not safe for concurrent use, except that termEmbedder may read it
 // from several goroutines while nothing is interned.
 type termDict struct {
-	ids    map[string]uint32
-	terms  []string // by id
-	hashes []uint64 // by id: the hashing embedder's word feature
+	words  map[string]int32  // a lower-cased word -> its term's id, -1 for none
+	ids    map[string]uint32 // a term -> its id
+	terms  []string          // by id
+	hashes []uint64          // by id: the hashing embedder's word feature
 	// lists caches the memory keyword index's posting list of each id;
 	// it is valid while listsOf has removed no posting list since
 	// listsEpoch.
 	lists      []*postingList
 	listsOf    *MemoryKeywordIndex
 	listsEpoch uint64
-	scratch    []string
 	buf        []byte
+	dst        []uint32 // of appendIDs, while it scans
 }
 
-func newTermDict() *termDict { return &termDict{ids: map[string]uint32{}} }
+func newTermDict() *termDict { return &termDict{words: map[string]int32{}, ids: map[string]uint32{}} }
 
 // appendIDs appends the ids of the terms of text (see Terms) to dst.
 func (d *termDict) appendIDs(dst []uint32, text string) []uint32 {
-	d.scratch = appendTerms(d.scratch[:0], text, &d.buf)
-	for _, t := range d.scratch {
-		id, ok := d.ids[t]
-		if !ok {
-			t = strings.Clone(t) // not a piece of a long text
-			id = uint32(len(d.terms))
-			d.ids[t] = id
-			d.terms = append(d.terms, t)
-			d.hashes = append(d.hashes, fnv64(1, t, ""))
-		}
-		dst = append(dst, id)
-	}
+	d.dst = dst
+	scanWords(text, &d.buf, d)
+	dst, d.dst = d.dst, nil
 	return dst
+}
+
+// word implements wordSink: a word seen before costs one lookup.
+func (d *termDict) word(clean string, dirty []byte) {
+	var id int32
+	var ok bool
+	if dirty != nil {
+		id, ok = d.words[string(dirty)]
+	} else {
+		id, ok = d.words[clean]
+	}
+	if !ok {
+		w := clean
+		if dirty != nil {
+			w = string(dirty)
+		} else {
+			w = strings.Clone(w) // not a piece of a long text
+		}
+		id = -1
+		if t, keep := termOf(w); keep {
+			tid, seen := d.ids[t]
+			if !seen {
+				tid = uint32(len(d.terms))
+				d.ids[t] = tid
+				d.terms = append(d.terms, t)
+				d.hashes = append(d.hashes, fnv64(1, t, ""))
+			}
+			id = int32(tid)
+		}
+		d.words[w] = id
+	}
+	if id >= 0 {
+		d.dst = append(d.dst, uint32(id))
+	}
 }
 
 // termEmbedder embeds texts given as term ids: texts[k] has the terms

@@ -23,12 +23,58 @@ func Terms(text string) []string {
 // text whenever the word is already lower case and its stem a prefix of it,
 // which is most words: then it costs no allocation.
 func appendTerms(dst []string, text string, buf *[]byte) []string {
+	s := termSink{dst: dst}
+	scanWords(text, buf, &s)
+	return s.dst
+}
+
+// termSink collects the terms of the words scanWords finds.
+type termSink struct{ dst []string }
+
+func (s *termSink) word(clean string, dirty []byte) {
+	w := clean
+	if dirty != nil {
+		w = string(dirty)
+	}
+	if t, ok := termOf(w); ok {
+		s.dst = append(s.dst, t)
+	}
+}
+
+// termOf returns the term of a lower-cased word: none for a stop word or a
+// single character other than a digit, else its stem.
+func termOf(w string) (string, bool) {
+	if isStopWord(w) || len(w) < 5 && utf8.RuneCountInString(w) < 2 && !isDigits(w) {
+		return "", false
+	}
+	return stem(w), true
+}
+
+// wordSink receives the words of a text from scanWords, lower-cased: as
+// clean, a substring of the text, or, when it differs from the text, as
+// dirty, valid until the next word.
+type wordSink interface {
+	word(clean string, dirty []byte)
+}
+
+// scanWords finds the words of text as Terms defines them (runs of letters,
+// digits and marks, apostrophes inside a word dropped), lower-cases them and
+// hands them to sink; buf, when not nil, is scratch space kept for the next
+// call.
+func scanWords(text string, buf *[]byte, sink wordSink) {
 	var word []byte // the word lower-cased, once it differs from text
 	if buf != nil {
 		word = (*buf)[:0]
 	}
 	start := -1    // byte offset of the current word in text; -1 when none
 	dirty := false // the word is in word, not text[start:i]
+	emit := func(end int) {
+		if dirty {
+			sink.word("", word)
+		} else {
+			sink.word(text[start:end], nil)
+		}
+	}
 	for i := 0; i < len(text); {
 		c := text[i]
 		if c < utf8.RuneSelf {
@@ -57,7 +103,7 @@ func appendTerms(dst []string, text string, buf *[]byte) []string {
 				continue
 			}
 			if start >= 0 {
-				dst = appendTerm(dst, text, start, i, word, dirty)
+				emit(i)
 				start = -1
 			}
 			i++
@@ -85,38 +131,18 @@ func appendTerms(dst []string, text string, buf *[]byte) []string {
 			}
 		default:
 			if start >= 0 {
-				dst = appendTerm(dst, text, start, i, word, dirty)
+				emit(i)
 				start = -1
 			}
 		}
 		i += size
 	}
 	if start >= 0 {
-		dst = appendTerm(dst, text, start, len(text), word, dirty)
+		emit(len(text))
 	}
 	if buf != nil {
 		*buf = word
 	}
-	return dst
-}
-
-// appendTerm appends the term of one word, text[start:end] or, when dirty,
-// word, unless it is a stop word or a single character other than a
-// digit.
-func appendTerm(dst []string, text string, start, end int, word []byte, dirty bool) []string {
-	var w string
-	if dirty {
-		w = string(word)
-	} else {
-		w = text[start:end]
-	}
-	if isStopWord(w) {
-		return dst
-	}
-	if len(w) < 5 && utf8.RuneCountInString(w) < 2 && !isDigits(w) {
-		return dst
-	}
-	return append(dst, stem(w))
 }
 
 // asciiWordByte maps the ASCII letters and digits to themselves lower-cased
