@@ -228,6 +228,7 @@ func (o *Options) prepare(in Input, expand bool) (*prepared, error) {
 	}
 	p := &prepared{in: in, loc: in.Rules.location(), taskIDs: make(map[string]bool, len(in.Tasks)),
 		prefs: make([]preference, 0, len(in.Tasks)), occRules: make([]*ruleSpec, 0, len(in.Tasks))}
+	prefCache := map[string]preference{} // tasks share a few preferred times
 	for i, t := range in.Tasks {
 		f := lazyField{"tasks", i}
 		if t.ID == "" {
@@ -242,7 +243,13 @@ func (o *Options) prepare(in Input, expand bool) (*prepared, error) {
 		if t.Priority != "" && !t.Priority.Valid() {
 			add(f.name("priority"), "unknown priority %q", t.Priority)
 		}
-		pref, err := parsePreference(t.PreferredTime)
+		pref, cached := prefCache[t.PreferredTime]
+		var err error
+		if !cached {
+			if pref, err = parsePreference(t.PreferredTime); err == nil {
+				prefCache[t.PreferredTime] = pref
+			}
+		}
 		if err != nil {
 			add(f.name("preferred_time"), "%v", err)
 		}

@@ -105,13 +105,56 @@ func (st *state) free(lo, hi int64, v int, blocks []ival, dst []ival) []ival {
 // search finds the item's best slot. Soft mode lets it displace movable
 // tasks of lower priority; ignoreCap drops the daily cap (for diagnosis).
 func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
-	return st.searchSlot(it, soft, ignoreCap, false)
+	k := st.searchKey(it, soft, ignoreCap)
+	if m, known := st.searched[k]; known && m.gen == st.commits && !m.found {
+		return cand{}, false // nothing has been placed since the same search failed
+	}
+	c, ok := st.searchSlot(it, soft, ignoreCap, false)
+	if !ok {
+		st.remember(k, false)
+	}
+	return c, ok
 }
 
 // anySlot reports whether search would find a slot, stopping at the first.
 func (st *state) anySlot(it *item, soft, ignoreCap bool) bool {
+	k := st.searchKey(it, soft, ignoreCap)
+	if m, known := st.searched[k]; known && m.gen == st.commits {
+		return m.found
+	}
 	_, ok := st.searchSlot(it, soft, ignoreCap, true)
+	st.remember(k, ok)
 	return ok
+}
+
+// searchKey is everything of an item and a search that searchSlot reads:
+// two searches with one key find the same slots while nothing is placed in
+// between.
+type searchKey struct {
+	lo, hi, d                      int64
+	refDay, rank, variant          int
+	prefKind, prefAt, prefS, prefE int // the preference but its label, which searches do not read
+	soft, ignoreCap                bool
+}
+
+func (st *state) searchKey(it *item, soft, ignoreCap bool) searchKey {
+	return searchKey{lo: it.lo, hi: it.hi, d: it.d, refDay: it.refDay, rank: it.rank, variant: it.variant,
+		prefKind: int(it.pref.kind), prefAt: it.pref.at, prefS: it.pref.ws, prefE: it.pref.we,
+		soft: soft, ignoreCap: ignoreCap}
+}
+
+// searchMemo is what a search found, as of commit gen.
+type searchMemo struct {
+	gen   int
+	found bool
+}
+
+// remember records whether a search found a slot, until the next commit.
+func (st *state) remember(k searchKey, found bool) {
+	if st.searched == nil {
+		st.searched = map[searchKey]searchMemo{}
+	}
+	st.searched[k] = searchMemo{gen: st.commits, found: found}
 }
 
 // searchSlot is search; with stopAtFirst set it returns the first slot found
@@ -313,6 +356,7 @@ func (st *state) displaceSet(it *item, s int64, di int, ignoreCap bool) ([]int, 
 
 // commit places the item at the candidate, displacing what it must.
 func (st *state) commit(it *item, c cand) {
+	st.commits++ // the searches remembered saw the state before this
 	slot := ival{c.s, c.s + it.d}
 	exp := ival{slot.s - st.buf, slot.e + st.buf}
 	i := sort.Search(len(st.placed), func(i int) bool { return st.placed[i].s > exp.s })

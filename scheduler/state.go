@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
@@ -74,6 +76,23 @@ func (a *item) less(b *item) bool {
 	return a.seq < b.seq
 }
 
+// compare is less as a three-way comparison, for sorting.
+func (a *item) compare(b *item) int {
+	switch {
+	case a.rank != b.rank:
+		return cmp.Compare(b.rank, a.rank)
+	case a.deadline != b.deadline:
+		return cmp.Compare(a.deadline, b.deadline)
+	case a.lo != b.lo:
+		return cmp.Compare(a.lo, b.lo)
+	case a.id != b.id:
+		return strings.Compare(a.id, b.id)
+	case !a.occ.Equal(b.occ):
+		return a.occ.Compare(b.occ)
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
 // state is one run of the engine.
 type state struct {
 	opt    *Options
@@ -104,7 +123,11 @@ type state struct {
 	mergeBuf  []ival // scratch of blocks
 	mergedBuf []ival // what blocks returns when it merges
 	segBuf    []ival // scratch of search
-	candBuf   []int64
+	// searched remembers whether searches found a slot (see searchKey),
+	// valid while its gen is commits.
+	searched map[searchKey]searchMemo
+	commits  int
+	candBuf  []int64
 }
 
 // newState builds the calendar and the busy time of a prepared input.
@@ -270,15 +293,7 @@ func (st *state) window(it *item, t TaskInput) {
 // displacing anything if it can, else displacing lower priority movable
 // tasks.
 func (st *state) place(items []*item) {
-	slices.SortFunc(items, func(a, b *item) int {
-		if a.less(b) {
-			return -1
-		}
-		if b.less(a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(items, (*item).compare)
 	st.queue = items
 	for len(st.queue) > 0 {
 		it := st.queue[0]
@@ -346,7 +361,8 @@ func (st *state) diagnose(it *item) (Reason, string) {
 			return ReasonDailyCap, fmt.Sprintf("it needs %d minutes, more than the daily cap of %d minutes", it.d, st.cap)
 		}
 		if st.anySlot(it, true, true) {
-			return ReasonDailyCap, fmt.Sprintf("every day with a free %d-minute slot already has its cap of %d scheduled minutes", it.d, st.cap)
+			return ReasonDailyCap, "every day with a free " + strconv.FormatInt(it.d, 10) +
+				"-minute slot already has its cap of " + strconv.FormatInt(st.cap, 10) + " scheduled minutes"
 		}
 	}
 	switch {
@@ -363,14 +379,26 @@ func (st *state) diagnose(it *item) (Reason, string) {
 // result sorts and returns the decisions.
 func (st *state) result() Result {
 	r := st.out
-	slices.SortStableFunc(r.Placements, func(a, b Placement) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.TaskID, b.TaskID), a.Occurrence.Compare(b.Occurrence))
+	sortStable(r.Placements, func(a, b *Placement) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.TaskID, b.TaskID); c != 0 {
+			return c
+		}
+		return a.Occurrence.Compare(b.Occurrence)
 	})
-	slices.SortStableFunc(r.Unplaced, func(a, b Unplaced) int {
-		return cmp.Or(cmp.Compare(a.TaskID, b.TaskID), a.Occurrence.Compare(b.Occurrence))
+	sortStable(r.Unplaced, func(a, b *Unplaced) int {
+		if c := strings.Compare(a.TaskID, b.TaskID); c != 0 {
+			return c
+		}
+		return a.Occurrence.Compare(b.Occurrence)
 	})
-	slices.SortStableFunc(r.Displaced, func(a, b Displacement) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.TaskID, b.TaskID))
+	sortStable(r.Displaced, func(a, b *Displacement) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TaskID, b.TaskID)
 	})
 	if r.Placements == nil {
 		r.Placements = []Placement{}
@@ -382,6 +410,31 @@ func (st *state) result() Result {
 		r.Displaced = []Displacement{}
 	}
 	return r
+}
+
+// sortStable sorts s as slices.SortStableFunc does, but by sorting
+// positions, ties broken by position, and moving each element once: large
+// results of big elements sort much faster.
+func sortStable[T any](s []T, compare func(a, b *T) int) {
+	if len(s) < 64 {
+		slices.SortStableFunc(s, func(a, b T) int { return compare(&a, &b) })
+		return
+	}
+	pos := make([]int32, len(s))
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	slices.SortFunc(pos, func(i, j int32) int {
+		if c := compare(&s[i], &s[j]); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	sorted := make([]T, len(s))
+	for i, p := range pos {
+		sorted[i] = s[p]
+	}
+	copy(s, sorted)
 }
 
 // busyMinutes returns the length of a busy interval in minutes, rounded up.
