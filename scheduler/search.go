@@ -127,9 +127,9 @@ func (st *state) anySlot(it *item, soft, ignoreCap bool) bool {
 	return ok
 }
 
-// searchKey is everything of an item and a search that searchSlot reads:
-// two searches with one key find the same slots while nothing is placed in
-// between.
+// searchKey is what of an item and a search decides whether searchSlot
+// finds a slot: two searches with one key both find one or both fail while
+// nothing is placed in between.
 type searchKey struct {
 	lo, hi, d                      int64
 	refDay, rank, variant          int
@@ -138,9 +138,20 @@ type searchKey struct {
 }
 
 func (st *state) searchKey(it *item, soft, ignoreCap bool) searchKey {
-	return searchKey{lo: it.lo, hi: it.hi, d: it.d, refDay: it.refDay, rank: it.rank, variant: it.variant,
-		prefKind: int(it.pref.kind), prefAt: it.pref.at, prefS: it.pref.ws, prefE: it.pref.we,
-		soft: soft, ignoreCap: ignoreCap}
+	k := searchKey{lo: it.lo, hi: it.hi, d: it.d, variant: it.variant, soft: soft, ignoreCap: ignoreCap}
+	if soft {
+		k.rank = it.rank // which movable tasks may be displaced
+		if !ignoreCap {
+			// Whether a start displaces enough to keep the day under its
+			// cap depends on the start, so on the preferred ones.
+			k.refDay = it.refDay
+			k.prefKind, k.prefAt, k.prefS, k.prefE = int(it.pref.kind), it.pref.at, it.pref.ws, it.pref.we
+		}
+	}
+	// Otherwise every start of a free segment is acceptable, and the ends
+	// of each segment are always candidates: whether a slot exists does not
+	// depend on the preference or on the order the days are tried in.
+	return k
 }
 
 // searchMemo is what a search found, as of commit gen.
