@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -248,6 +249,27 @@ func TestSumHashIsTheArticleHash(t *testing.T) {
 		sum := sha256.Sum256([]byte(FormatArticle(d)))
 		if want := hex.EncodeToString(sum[:]); d.SumHash() != want {
 			t.Errorf("%q: SumHash %s, want %s", d.ID, d.SumHash(), want)
+		}
+	}
+}
+
+func TestCleanBodyFastPath(t *testing.T) {
+	t.Parallel()
+	slow := func(s string) string {
+		s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
+		}
+		return strings.Trim(strings.Join(lines, "\n"), "\n")
+	}
+	texts := []string{"", "\n", "a", "a\n", "\na", "a \nb", "a\u00a0\nb", "a\n\n\nb", "a\r\nb\r", "x\t", "  lead\ntrail  ", "a\xff\nb", "é\u2003"}
+	for _, d := range syntheticCorpus(t, 50) {
+		texts = append(texts, d.Content, d.Content+" \n", "\n"+d.Content)
+	}
+	for _, s := range texts {
+		if got, want := cleanBody(s), slow(s); got != want {
+			t.Errorf("cleanBody(%.40q) = %.40q, want %.40q", s, got, want)
 		}
 	}
 }

@@ -371,9 +371,31 @@ func parseHeaderLine(line string, lineNo int, values map[string]string, add func
 // leading and trailing blank lines.
 func cleanBody(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	if bodyIsClean(s) {
+		return s // as a document already normalised is
+	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// bodyIsClean reports whether cleanBody would leave s (without carriage
+// returns) as it is: no line ends in white space and s neither starts nor
+// ends with a newline.
+func bodyIsClean(s string) bool {
+	if strings.HasPrefix(s, "\n") || strings.HasSuffix(s, "\n") {
+		return false
+	}
+	for rest := s; ; {
+		line, more, found := strings.Cut(rest, "\n")
+		if r, _ := utf8.DecodeLastRuneInString(line); line != "" && unicode.IsSpace(r) {
+			return false
+		}
+		if !found {
+			return true
+		}
+		rest = more
+	}
 }
