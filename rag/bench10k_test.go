@@ -85,25 +85,29 @@ func syntheticCorpus(tb testing.TB, n int) []Document {
 // BenchmarkIngestThroughput measures ingest throughput with the offline
 // embedder: chunking, embedding and indexing a synthetic corpus of 1,000
 // chunks into a new library, in memory and in a new SQLite store (one
-// transaction per document). It reports chunks per second.
+// transaction per document). It reports chunks per second. The baseline
+// sub-benchmark runs the memory case on the code before the term scanner and
+// the matrix and posting-list indexes (baseline_test.go).
 func BenchmarkIngestThroughput(b *testing.B) {
 	docs := syntheticCorpus(b, 1000)
 	ctx := context.Background()
-	b.Run("memory", func(b *testing.B) {
-		chunks := 0
-		for b.Loop() {
-			lib, err := NewLibrary(NewHashEmbedder(0), nil)
-			if err != nil {
-				b.Fatal(err)
+	memory := func(newLib func(testing.TB) *Library) func(b *testing.B) {
+		return func(b *testing.B) {
+			chunks := 0
+			done := reportCPU(b)
+			for b.Loop() {
+				res, err := newLib(b).Ingest(ctx, docs)
+				if err != nil {
+					b.Fatal(err)
+				}
+				chunks += res.Chunks
 			}
-			res, err := lib.Ingest(ctx, docs)
-			if err != nil {
-				b.Fatal(err)
-			}
-			chunks += res.Chunks
+			done()
+			b.ReportMetric(float64(chunks)/b.Elapsed().Seconds(), "chunks/s")
 		}
-		b.ReportMetric(float64(chunks)/b.Elapsed().Seconds(), "chunks/s")
-	})
+	}
+	b.Run("baseline", memory(newBaselineLibrary))
+	b.Run("memory", memory(newMemoryLibrary))
 	b.Run("sqlite", func(b *testing.B) {
 		dir := b.TempDir()
 		chunks, n := 0, 0
@@ -129,39 +133,70 @@ func BenchmarkIngestThroughput(b *testing.B) {
 	})
 }
 
+// newMemoryLibrary returns an empty library on the memory indexes and the
+// offline embedder.
+func newMemoryLibrary(tb testing.TB) *Library {
+	lib, err := NewLibrary(NewHashEmbedder(0), nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return lib
+}
+
+// newBaselineLibrary is newMemoryLibrary on the code kept in
+// baseline_test.go: the chunker, the embedder, the exact index and the BM25
+// index as they were before the matrix and the posting lists. (The ingester
+// is today's, which without the hashing embedder and the memory keyword
+// index runs as it did.)
+func newBaselineLibrary(tb testing.TB) *Library {
+	emb := newBaselineHashEmbedder(0)
+	lib, err := NewLibrary(emb, &LibraryOptions{
+		Index: newBaselineMemoryIndex(), Keywords: newBaselineKeywordIndex(),
+		Retrieval: RetrieverOptions{Threshold: DefaultThreshold(NewHashEmbedder(0))},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	lib.ingester.chunkFunc = func(d Document) []Chunk { return baselineChunk(DefaultChunker, d) }
+	return lib
+}
+
+// benchQueries ingests docs (n chunks) into lib and measures one hybrid
+// query per iteration, cycling through the labelled questions.
+func benchQueries(b *testing.B, lib *Library, docs []Document, n int) {
+	ctx := context.Background()
+	qs := loadQuestions(b)
+	res, err := lib.Ingest(ctx, docs)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if res.Chunks != n {
+		b.Fatalf("%d chunks indexed, want %d", res.Chunks, n)
+	}
+	b.ReportAllocs()
+	done := reportCPU(b)
+	i := 0
+	for b.Loop() {
+		if _, err := lib.Search(ctx, qs[i%len(qs)].Question, DefaultTopK); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	done()
+}
+
 // BenchmarkQuery10k measures the latency of one hybrid query (vector and
 // keyword search fused, the threshold, top 5) over a library of 10,000
-// chunks, on the memory indexes (exact cosine scan and BM25) and on the
-// SQLite store (the vectors scanned in memory, the keywords by FTS5). The
-// queries cycle through the labelled questions.
+// chunks, on the memory indexes (exact cosine search and BM25), on the same
+// before the matrix and posting lists (baseline), and on the SQLite store
+// (the vectors searched in memory, the keywords by FTS5). The queries cycle
+// through the labelled questions.
 func BenchmarkQuery10k(b *testing.B) {
 	const n = 10_000
 	docs := syntheticCorpus(b, n)
-	qs := loadQuestions(b)
-	ctx := context.Background()
-	run := func(b *testing.B, lib *Library) {
-		res, err := lib.Ingest(ctx, docs)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if res.Chunks != n {
-			b.Fatalf("%d chunks indexed, want %d", res.Chunks, n)
-		}
-		i := 0
-		for b.Loop() {
-			if _, err := lib.Search(ctx, qs[i%len(qs)].Question, DefaultTopK); err != nil {
-				b.Fatal(err)
-			}
-			i++
-		}
-	}
-	b.Run("memory", func(b *testing.B) {
-		lib, err := NewLibrary(NewHashEmbedder(0), nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		run(b, lib)
-	})
+	run := func(b *testing.B, lib *Library) { benchQueries(b, lib, docs, n) }
+	b.Run("baseline", func(b *testing.B) { run(b, newBaselineLibrary(b)) })
+	b.Run("memory", func(b *testing.B) { run(b, newMemoryLibrary(b)) })
 	b.Run("sqlite", func(b *testing.B) {
 		st := openSQLite(b, filepath.Join(b.TempDir(), "flux.db"))
 		lib, err := NewStoreLibrary(st.Articles(), NewHashEmbedder(0), nil)
@@ -170,6 +205,16 @@ func BenchmarkQuery10k(b *testing.B) {
 		}
 		run(b, lib)
 	})
+}
+
+// BenchmarkQuery100k is BenchmarkQuery10k's memory and baseline cases over
+// 100,000 chunks. Building the corpus and the two libraries takes minutes;
+// run it alone: go test -run '^$' -bench Query100k ./rag/
+func BenchmarkQuery100k(b *testing.B) {
+	const n = 100_000
+	docs := syntheticCorpus(b, n)
+	b.Run("baseline", func(b *testing.B) { benchQueries(b, newBaselineLibrary(b), docs, n) })
+	b.Run("memory", func(b *testing.B) { benchQueries(b, newMemoryLibrary(b), docs, n) })
 }
 
 // TestSyntheticCorpus checks that the benchmarks' corpus is deterministic

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/fluxlife/flux"
 )
@@ -150,12 +151,36 @@ func (c Chunker) Split(text string) []string {
 	if text == "" {
 		return nil
 	}
-	runes := []rune(text)
-	n := len(runes)
-	if n <= size {
-		return []string{text}
+	// ASCII text is cut by byte; other text by character, each chunk a
+	// substring of text when it is valid UTF-8 (invalid bytes became
+	// U+FFFD in runes; those chunks are encoded again from runes).
+	var (
+		runes    []rune
+		offsets  []int32
+		strength []int8
+		n        int
+	)
+	if isASCII(text) {
+		n = len(text)
+		if n <= size {
+			return []string{text}
+		}
+		strength = asciiBoundaries(text)
+	} else {
+		runes = []rune(text)
+		n = len(runes)
+		if n <= size {
+			return []string{text}
+		}
+		if utf8.ValidString(text) {
+			offsets = make([]int32, 0, n+1)
+			for i := range text {
+				offsets = append(offsets, int32(i))
+			}
+			offsets = append(offsets, int32(len(text)))
+		}
+		strength = boundaries(runes)
 	}
-	strength := boundaries(runes)
 	// A chunk must bring at least minNew characters of new text unless the
 	// text ends sooner, so that a paragraph break just after the previous
 	// cut does not make a chunk of little more than the overlap.
@@ -184,7 +209,16 @@ func (c Chunker) Split(text string) []string {
 				e = limit // nowhere to cut cleanly: cut at the size
 			}
 		}
-		if t := strings.TrimSpace(string(runes[s:e])); t != "" {
+		var t string
+		switch {
+		case runes == nil:
+			t = strings.TrimSpace(text[s:e])
+		case offsets != nil:
+			t = strings.TrimSpace(text[offsets[s]:offsets[e]])
+		default:
+			t = strings.TrimSpace(string(runes[s:e]))
+		}
+		if t != "" {
 			out = append(out, t)
 		}
 		if e >= n {
@@ -226,6 +260,19 @@ func boundaries(runes []rune) []int8 {
 	st[0], st[n] = cutSection, cutSection
 	for i := 1; i < n; i++ {
 		r, prev := runes[i], runes[i-1]
+		if r < utf8.RuneSelf && prev < utf8.RuneSelf {
+			// The common case, without the tests for marks, joiners and
+			// full-width punctuation that ASCII never meets.
+			switch {
+			case asciiSpace[r]:
+				st[i] = cutRune
+			case asciiSpace[prev]:
+				st[i] = spaceRunStrength(runes, i)
+			default:
+				st[i] = cutRune
+			}
+			continue
+		}
 		switch {
 		case unicode.IsSpace(r):
 			// Cut at the start of the next word instead; trailing space is
@@ -244,6 +291,70 @@ func boundaries(runes []rune) []int8 {
 	}
 	return st
 }
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// asciiBoundaries is boundaries for ASCII text, by byte.
+func asciiBoundaries(text string) []int8 {
+	n := len(text)
+	st := make([]int8, n+1) // cutRune everywhere but at word starts
+	st[0], st[n] = cutSection, cutSection
+	prevSpace := asciiSpace[text[0]]
+	for i := 1; i < n; i++ {
+		space := asciiSpace[text[i]]
+		if prevSpace && !space {
+			st[i] = asciiSpaceRunStrength(text, i)
+		}
+		prevSpace = space
+	}
+	return st
+}
+
+// asciiSpaceRunStrength is spaceRunStrength for ASCII text.
+func asciiSpaceRunStrength(text string, i int) int8 {
+	j := i - 1
+	newlines := 0
+	for j >= 0 && asciiSpace[text[j]] {
+		if text[j] == '\n' {
+			newlines++
+		}
+		j--
+	}
+	if newlines > 0 {
+		lineStart := j
+		for lineStart > 0 && text[lineStart-1] != '\n' {
+			lineStart--
+		}
+		switch {
+		case j >= 0 && text[lineStart] == '#':
+			return cutWord
+		case text[i] == '#':
+			return cutSection
+		case newlines >= 2:
+			return cutParagraph
+		default:
+			return cutLine
+		}
+	}
+	for j >= 0 && isCloser(rune(text[j])) {
+		j--
+	}
+	if j >= 0 && isSentenceEnd(rune(text[j])) {
+		return cutSentence
+	}
+	return cutWord
+}
+
+// asciiSpace reports the ASCII characters unicode.IsSpace accepts.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 // spaceRunStrength grades a cut at i, the first character after a run of
 // white space: a blank line makes a paragraph break, a newline a line break,
@@ -276,11 +387,29 @@ func spaceRunStrength(runes []rune, i int) int8 {
 		}
 	}
 	// Skip closing quotes and brackets after the punctuation: `end." Next`.
-	for j >= 0 && strings.ContainsRune("\"')]»”’", runes[j]) {
+	for j >= 0 && isCloser(runes[j]) {
 		j--
 	}
-	if j >= 0 && strings.ContainsRune(".!?…", runes[j]) {
+	if j >= 0 && isSentenceEnd(runes[j]) {
 		return cutSentence
 	}
 	return cutWord
+}
+
+// isCloser reports a closing quote or bracket: one of "')]»”’.
+func isCloser(r rune) bool {
+	switch r {
+	case '"', '\'', ')', ']', '»', '”', '’':
+		return true
+	}
+	return false
+}
+
+// isSentenceEnd reports sentence-ending punctuation: one of .!?….
+func isSentenceEnd(r rune) bool {
+	switch r {
+	case '.', '!', '?', '…':
+		return true
+	}
+	return false
 }

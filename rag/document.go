@@ -68,8 +68,15 @@ type Document struct {
 
 // SumHash returns the hex SHA-256 of FormatArticle(d).
 func (d Document) SumHash() string {
-	sum := sha256.Sum256([]byte(FormatArticle(d)))
-	return hex.EncodeToString(sum[:])
+	// The bytes of FormatArticle(d), written to the hash without building
+	// the article.
+	h := sha256.New()
+	fmt.Fprintf(h, "Title: %s | Source: %s\n", d.Title, d.Source)
+	fmt.Fprintf(h, "Category: %s | Authority: %s\n", d.Category, d.Authority)
+	io.WriteString(h, "---\n")
+	io.WriteString(h, d.Content)
+	io.WriteString(h, "\n")
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // Normalize returns d cleaned up the way ParseArticle cleans an article:
@@ -364,9 +371,31 @@ func parseHeaderLine(line string, lineNo int, values map[string]string, add func
 // leading and trailing blank lines.
 func cleanBody(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	if bodyIsClean(s) {
+		return s // as a document already normalised is
+	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
 		lines[i] = strings.TrimRightFunc(l, unicode.IsSpace)
 	}
 	return strings.Trim(strings.Join(lines, "\n"), "\n")
+}
+
+// bodyIsClean reports whether cleanBody would leave s (without carriage
+// returns) as it is: no line ends in white space and s neither starts nor
+// ends with a newline.
+func bodyIsClean(s string) bool {
+	if strings.HasPrefix(s, "\n") || strings.HasSuffix(s, "\n") {
+		return false
+	}
+	for rest := s; ; {
+		line, more, found := strings.Cut(rest, "\n")
+		if r, _ := utf8.DecodeLastRuneInString(line); line != "" && unicode.IsSpace(r) {
+			return false
+		}
+		if !found {
+			return true
+		}
+		rest = more
+	}
 }

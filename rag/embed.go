@@ -2,8 +2,11 @@ package rag
 
 import (
 	"context"
+	"errors"
 	"math"
+	"runtime"
 	"strconv"
+	"sync"
 )
 
 // Embedder turns texts into vectors of Dimensions() numbers, one per text,
@@ -68,45 +71,141 @@ func (h *HashEmbedder) Dimensions() int { return h.dims }
 func (h *HashEmbedder) String() string { return h.Name() + "/" + strconv.Itoa(h.dims) }
 
 // Embed returns the vector of each text. A text without any term has the
-// zero vector, which is similar to nothing.
+// zero vector, which is similar to nothing. Large batches are embedded on
+// up to GOMAXPROCS goroutines.
 func (h *HashEmbedder) Embed(ctx context.Context, texts []string) ([][]float32, error) {
-	out := make([][]float32, len(texts))
-	for i, t := range texts {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
+	return h.embedAll(ctx, len(texts), func(s *hashScratch, i int) {
+		s.terms = appendTerms(s.terms[:0], texts[i], &s.buf)
+		terms := s.terms
+		s.features.reset(2 * len(terms))
+		for j, t := range terms {
+			s.features.add(fnv64(1, t, ""), hashWordWeight)
+			if j > 0 {
+				s.features.add(fnv64(2, terms[j-1], t), hashPairWeight)
 			}
 		}
-		out[i] = h.embed(Terms(t))
+	})
+}
+
+// embedIDs implements termEmbedder: Embed of texts given as term ids.
+func (h *HashEmbedder) embedIDs(ctx context.Context, d *termDict, ids []uint32, bounds []int) ([][]float32, error) {
+	return h.embedAll(ctx, len(bounds)-1, func(s *hashScratch, i int) {
+		terms := ids[bounds[i]:bounds[i+1]]
+		s.features.reset(2 * len(terms))
+		for j, id := range terms {
+			s.features.add(d.hashes[id], hashWordWeight)
+			if j > 0 {
+				s.features.add(fnv64(2, d.terms[terms[j-1]], d.terms[id]), hashPairWeight)
+			}
+		}
+	})
+}
+
+// embedAll returns n vectors: count(s, i) fills s.features with the
+// features of text i, and the vector is made of them. Large batches are
+// split between up to GOMAXPROCS goroutines.
+func (h *HashEmbedder) embedAll(ctx context.Context, n int, count func(s *hashScratch, i int)) ([][]float32, error) {
+	out := make([][]float32, n)
+	values := make([]float32, n*h.dims) // one allocation for the batch
+	embed := func(lo, hi int) error {
+		var s hashScratch
+		for i := lo; i < hi; i++ {
+			if (i-lo)%64 == 0 {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+			}
+			count(&s, i)
+			out[i] = values[i*h.dims : (i+1)*h.dims : (i+1)*h.dims]
+			h.embed(&s, out[i])
+		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), n/hashParallelMin)
+	if workers <= 1 {
+		if err := embed(0, n); err != nil {
+			return nil, err
+		}
+		return out, nil
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*n/workers, (w+1)*n/workers
+		wg.Go(func() { errs[w] = embed(lo, hi) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, ctx.Err()
 	}
 	return out, nil
 }
 
-func (h *HashEmbedder) embed(terms []string) []float32 {
-	// Count each feature once per hash so that repetitions are weighed
-	// sublinearly.
-	type feature struct {
-		weight float64
-		count  int
+// hashParallelMin is the fewest texts per goroutine when HashEmbedder.Embed
+// splits a batch.
+const hashParallelMin = 32
+
+// hashScratch is the working space of HashEmbedder.embed, reused from one
+// text to the next.
+type hashScratch struct {
+	terms    []string
+	buf      []byte
+	features featureTable
+	vec      []float64
+}
+
+// featureTable counts feature hashes: an open-addressing hash table whose
+// used slots are listed, so that emptying it costs what was used.
+type featureTable struct {
+	keys    []uint64
+	weights []float64 // the weight of the first occurrence
+	counts  []uint32  // 0 for an empty slot
+	used    []int
+}
+
+// reset empties the table and makes room for n features.
+func (t *featureTable) reset(n int) {
+	for _, i := range t.used {
+		t.counts[i] = 0
 	}
-	features := make(map[uint64]*feature, 2*len(terms))
-	add := func(hash uint64, weight float64) {
-		f := features[hash]
-		if f == nil {
-			f = &feature{weight: weight}
-			features[hash] = f
+	t.used = t.used[:0]
+	if size := len(t.keys); size < 2*n || size == 0 {
+		size = 64
+		for size < 2*n {
+			size *= 2
 		}
-		f.count++
+		t.keys, t.weights, t.counts = make([]uint64, size), make([]float64, size), make([]uint32, size)
 	}
-	for i, t := range terms {
-		add(fnv64(1, t, ""), hashWordWeight)
-		if i > 0 {
-			add(fnv64(2, terms[i-1], t), hashPairWeight)
+}
+
+// add counts one occurrence of a feature.
+func (t *featureTable) add(hash uint64, weight float64) {
+	mask := uint64(len(t.keys) - 1)
+	i := int(hash & mask)
+	for t.counts[i] != 0 && t.keys[i] != hash {
+		i = int((uint64(i) + 1) & mask)
+	}
+	if t.counts[i] == 0 {
+		t.keys[i], t.weights[i] = hash, weight
+		t.used = append(t.used, i)
+	}
+	t.counts[i]++
+}
+
+// embed writes the vector of the features counted in s.features into
+// out, which is zero.
+func (h *HashEmbedder) embed(s *hashScratch, out []float32) {
+	t := &s.features
+	if cap(s.vec) < h.dims {
+		s.vec = make([]float64, h.dims)
+	}
+	vec := s.vec[:h.dims]
+	clear(vec)
+	for _, slot := range t.used {
+		hash, w := t.keys[slot], t.weights[slot]
+		if n := t.counts[slot]; n > 1 {
+			w *= 1 + math.Log(float64(n))
 		}
-	}
-	vec := make([]float64, h.dims)
-	for hash, f := range features {
-		w := f.weight * (1 + math.Log(float64(f.count)))
 		bucket := int(hash % uint64(h.dims))
 		if hash>>63 == 1 {
 			w = -w
@@ -117,15 +216,13 @@ func (h *HashEmbedder) embed(terms []string) []float32 {
 	for _, v := range vec {
 		norm += v * v
 	}
-	out := make([]float32, h.dims)
 	if norm == 0 {
-		return out
+		return
 	}
 	norm = math.Sqrt(norm)
 	for i, v := range vec {
 		out[i] = float32(v / norm)
 	}
-	return out
 }
 
 // fnv64 is FNV-1a over a kind byte, a, a separator and b.

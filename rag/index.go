@@ -64,25 +64,31 @@ type Index interface {
 }
 
 // MemoryIndex is an Index held in memory and searched exactly: every query
-// compares the query vector with every stored vector. That is fast for
-// libraries of thousands of chunks (the bundled one has about a hundred).
-// All vectors must have the same length, set by the first Upsert into an
-// empty index. Safe for concurrent use.
+// scores every stored vector that passes the filter and keeps the best k in
+// a bounded heap. The vectors are normalised to unit length when stored, so
+// a score is a dot product, and kept in one matrix of float32 in blocks of
+// memoryBlock vectors, dimension by dimension inside a block: a query
+// reads, for each of its non-zero dimensions, one contiguous run per block.
+// Queries of the offline hashing embedder, which have a few dozen non-zero
+// dimensions, thus read a small part of the matrix; dense queries read all
+// of it. All vectors must have the same length, set by the first Upsert into
+// an empty index. Safe for concurrent use.
 type MemoryIndex struct {
-	mu      sync.RWMutex
-	dims    int
-	entries map[string]*memoryEntry
-	byDoc   map[string]map[string]struct{}
+	mu     sync.RWMutex
+	dims   int
+	blocks [][]float32 // blocks[b][d*memoryBlock+j] is dimension d of slot b*memoryBlock+j
+	ids    []string    // by slot
+	chunks []Chunk     // by slot
+	slots  map[string]int
+	byDoc  map[string]map[string]struct{}
 }
 
-type memoryEntry struct {
-	unit  []float32 // normalised to unit length; nil for the zero vector
-	chunk Chunk
-}
+// memoryBlock is the number of vectors in one block of a MemoryIndex.
+const memoryBlock = 256
 
 // NewMemoryIndex returns an empty index.
 func NewMemoryIndex() *MemoryIndex {
-	return &MemoryIndex{entries: map[string]*memoryEntry{}, byDoc: map[string]map[string]struct{}{}}
+	return &MemoryIndex{slots: map[string]int{}, byDoc: map[string]map[string]struct{}{}}
 }
 
 // Dimensions returns the vector length the index holds, 0 while it is
@@ -106,7 +112,7 @@ func (m *MemoryIndex) Upsert(ctx context.Context, vectors []Vector) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	dims := m.dims
-	if len(m.entries) == 0 {
+	if len(m.ids) == 0 {
 		dims = len(vectors[0].Values)
 	}
 	var fields []flux.FieldError
@@ -124,12 +130,25 @@ func (m *MemoryIndex) Upsert(ctx context.Context, vectors []Vector) error {
 	if len(fields) > 0 {
 		return flux.Invalid("invalid vectors", fields...)
 	}
+	if m.dims != dims {
+		m.blocks = nil
+	}
 	m.dims = dims
 	for _, v := range vectors {
-		if old, ok := m.entries[v.ID]; ok {
-			m.unlink(old.chunk.DocumentID, v.ID)
+		slot, ok := m.slots[v.ID]
+		if ok {
+			m.unlink(m.chunks[slot].DocumentID, v.ID)
+			m.chunks[slot] = v.Chunk
+		} else {
+			slot = len(m.ids)
+			if slot/memoryBlock == len(m.blocks) {
+				m.blocks = append(m.blocks, make([]float32, dims*memoryBlock))
+			}
+			m.ids = append(m.ids, v.ID)
+			m.chunks = append(m.chunks, v.Chunk)
+			m.slots[v.ID] = slot
 		}
-		m.entries[v.ID] = &memoryEntry{unit: unit(v.Values), chunk: v.Chunk}
+		m.setValues(slot, v.Values)
 		ids := m.byDoc[v.Chunk.DocumentID]
 		if ids == nil {
 			ids = map[string]struct{}{}
@@ -138,6 +157,37 @@ func (m *MemoryIndex) Upsert(ctx context.Context, vectors []Vector) error {
 		ids[v.ID] = struct{}{}
 	}
 	return nil
+}
+
+// setValues writes v, scaled to unit length (the zero vector stays zero),
+// into the matrix column of slot.
+func (m *MemoryIndex) setValues(slot int, v []float32) {
+	block, j := m.blocks[slot/memoryBlock], slot%memoryBlock
+	var n float64
+	for _, x := range v {
+		n += float64(x) * float64(x)
+	}
+	if n == 0 {
+		for d := range v {
+			block[d*memoryBlock+j] = 0
+		}
+		return
+	}
+	n = math.Sqrt(n)
+	for d, x := range v {
+		block[d*memoryBlock+j] = float32(float64(x) / n)
+	}
+}
+
+// moveSlot copies the vector and chunk of slot from into slot to.
+func (m *MemoryIndex) moveSlot(to, from int) {
+	bt, jt := m.blocks[to/memoryBlock], to%memoryBlock
+	bf, jf := m.blocks[from/memoryBlock], from%memoryBlock
+	for d := range m.dims {
+		bt[d*memoryBlock+jt] = bf[d*memoryBlock+jf]
+	}
+	m.ids[to], m.chunks[to] = m.ids[from], m.chunks[from]
+	m.slots[m.ids[to]] = to
 }
 
 func (m *MemoryIndex) unlink(docID, id string) {
@@ -158,7 +208,7 @@ func (m *MemoryIndex) Query(ctx context.Context, vec []float32, k int, filter Fi
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	if k <= 0 || len(m.entries) == 0 {
+	if k <= 0 || len(m.ids) == 0 {
 		return nil, nil
 	}
 	if len(vec) != m.dims {
@@ -169,18 +219,34 @@ func (m *MemoryIndex) Query(ctx context.Context, vec []float32, k int, filter Fi
 		return nil, flux.Invalid("invalid query vector", flux.FieldError{Field: "vector", Message: "contains NaN or infinity"})
 	}
 	q := unit(vec)
-	matches := make([]Match, 0, len(m.entries))
-	for id, e := range m.entries {
-		if !filter.Matches(e.chunk) {
-			continue
+	// Only the query's non-zero dimensions contribute; adding the others'
+	// zero products would not change a sum.
+	var nz []int
+	for d, x := range q {
+		if x != 0 {
+			nz = append(nz, d)
 		}
-		matches = append(matches, Match{ID: id, Score: dot(q, e.unit), Chunk: e.chunk})
 	}
-	sortMatches(matches)
-	if len(matches) > k {
-		matches = matches[:k]
+	all := filter.IsZero()
+	top := newTopK(k, m.ids)
+	var acc [memoryBlock]float32
+	for b, block := range m.blocks {
+		clear(acc[:])
+		for _, d := range nz {
+			w, col := q[d], block[d*memoryBlock:(d+1)*memoryBlock]
+			for j := range acc {
+				acc[j] += w * col[j]
+			}
+		}
+		base := b * memoryBlock
+		for j, s := range acc[:min(memoryBlock, len(m.ids)-base)] {
+			slot := base + j
+			if top.admits(float64(s), slot) && (all || filter.Matches(m.chunks[slot])) {
+				top.push(float64(s), slot)
+			}
+		}
 	}
-	return matches, nil
+	return top.matches(m.chunks), nil
 }
 
 // DeleteDocument removes the document's vectors.
@@ -191,11 +257,19 @@ func (m *MemoryIndex) DeleteDocument(ctx context.Context, docID string) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for id := range m.byDoc[docID] {
-		delete(m.entries, id)
+		slot := m.slots[id]
+		last := len(m.ids) - 1
+		if slot != last {
+			m.moveSlot(slot, last)
+		}
+		m.ids[last], m.chunks[last] = "", Chunk{}
+		m.ids, m.chunks = m.ids[:last], m.chunks[:last]
+		delete(m.slots, id)
 	}
 	delete(m.byDoc, docID)
-	if len(m.entries) == 0 {
-		m.dims = 0
+	m.blocks = m.blocks[:(len(m.ids)+memoryBlock-1)/memoryBlock]
+	if len(m.ids) == 0 {
+		m.dims, m.blocks = 0, nil
 	}
 	return nil
 }
@@ -207,7 +281,7 @@ func (m *MemoryIndex) Count(ctx context.Context) (int, error) {
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
-	return len(m.entries), nil
+	return len(m.ids), nil
 }
 
 // sortMatches orders matches best first, then by ID.
@@ -222,7 +296,7 @@ func sortMatches(ms []Match) {
 
 func finite(v []float32) bool {
 	for _, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+		if x-x != 0 { // NaN and ±Inf give NaN
 			return false
 		}
 	}

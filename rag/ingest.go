@@ -173,6 +173,9 @@ type Ingester struct {
 	clock    flux.Clock
 	batch    int
 	mu       sync.Mutex
+	// chunkFunc, when set, replaces chunker.Chunk (for the benchmarks'
+	// baseline).
+	chunkFunc func(Document) []Chunk
 }
 
 // NewIngester returns an ingester. emb, idx and cat are required.
@@ -312,24 +315,21 @@ func (in *Ingester) ingest(ctx context.Context, docs []Document, prune bool) (In
 
 	// Chunk and embed everything before touching the indexes.
 	chunks := make([][]Chunk, len(work))
-	var texts []string
 	for i, d := range work {
-		chunks[i] = in.chunker.Chunk(d)
-		for _, c := range chunks[i] {
-			texts = append(texts, c.IndexText())
-		}
+		chunks[i] = in.chunk(d)
 	}
-	vectors := make([][]float32, 0, len(texts))
-	for start := 0; start < len(texts); start += in.batch {
-		part := texts[start:min(start+in.batch, len(texts))]
-		vs, err := in.embedder.Embed(ctx, part)
-		if err != nil {
-			return res, fmt.Errorf("rag: embed chunks: %w", err)
-		}
-		if len(vs) != len(part) {
-			return res, fmt.Errorf("rag: embed chunks: embedder returned %d vectors for %d texts", len(vs), len(part))
-		}
-		vectors = append(vectors, vs...)
+	var vectors [][]float32
+	var shared *sharedTerms
+	if te, ti, ok := in.termPath(); ok {
+		// Find each chunk's terms once for the embedder and the keyword
+		// index.
+		shared = newSharedTerms(work, chunks, ti)
+		vectors, err = shared.embed(ctx, te, in.batch)
+	} else {
+		vectors, err = in.embedChunks(ctx, chunks)
+	}
+	if err != nil {
+		return res, err
 	}
 
 	// Remove the old versions first, so that the index never holds vectors
@@ -350,7 +350,13 @@ func (in *Ingester) ingest(ctx context.Context, docs []Document, prune bool) (In
 			return res, fmt.Errorf("rag: index %q: %w", d.ID, err)
 		}
 		if in.keywords != nil {
-			if err := in.keywords.IndexChunks(ctx, chunks[i]); err != nil {
+			var err error
+			if shared != nil {
+				err = shared.index(ctx, i, chunks[i])
+			} else {
+				err = in.keywords.IndexChunks(ctx, chunks[i])
+			}
+			if err != nil {
 				return res, fmt.Errorf("rag: keyword-index %q: %w", d.ID, err)
 			}
 		}
@@ -368,6 +374,103 @@ func (in *Ingester) ingest(ctx context.Context, docs []Document, prune bool) (In
 		res.Chunks += len(chunks[i])
 	}
 	return res, in.pruneLocked(ctx, catalogued, firstByID, prune, &res)
+}
+
+// chunk splits a document.
+func (in *Ingester) chunk(d Document) []Chunk {
+	if in.chunkFunc != nil {
+		return in.chunkFunc(d)
+	}
+	return in.chunker.Chunk(d)
+}
+
+// embedChunks embeds the IndexText of the chunks, in order, in batches.
+func (in *Ingester) embedChunks(ctx context.Context, chunks [][]Chunk) ([][]float32, error) {
+	var texts []string
+	for _, cs := range chunks {
+		for _, c := range cs {
+			texts = append(texts, c.IndexText())
+		}
+	}
+	vectors := make([][]float32, 0, len(texts))
+	for start := 0; start < len(texts); start += in.batch {
+		part := texts[start:min(start+in.batch, len(texts))]
+		vs, err := in.embedder.Embed(ctx, part)
+		if err != nil {
+			return nil, fmt.Errorf("rag: embed chunks: %w", err)
+		}
+		if len(vs) != len(part) {
+			return nil, fmt.Errorf("rag: embed chunks: embedder returned %d vectors for %d texts", len(vs), len(part))
+		}
+		vectors = append(vectors, vs...)
+	}
+	return vectors, nil
+}
+
+// termPath returns the embedder and keyword index as a termEmbedder and a
+// termIndexer when both are (the hashing embedder and the memory keyword
+// index), so that the terms of each chunk are found once.
+func (in *Ingester) termPath() (termEmbedder, termIndexer, bool) {
+	te, ok1 := in.embedder.(termEmbedder)
+	ti, ok2 := in.keywords.(termIndexer)
+	return te, ti, ok1 && ok2
+}
+
+// sharedTerms is the term ids of the chunks of one ingest: chunk j (counted
+// over all documents) has ids[bounds[j]:bounds[j+1]], and document i's
+// chunks start at first[i].
+type sharedTerms struct {
+	dict    *termDict
+	ids     []uint32
+	bounds  []int
+	first   []int
+	indexer termIndexer
+}
+
+func newSharedTerms(docs []Document, chunks [][]Chunk, ti termIndexer) *sharedTerms {
+	s := &sharedTerms{dict: newTermDict(), bounds: []int{0}, first: make([]int, len(docs)), indexer: ti}
+	size := 0
+	for _, d := range docs {
+		size += len(d.Content)
+	}
+	s.ids = make([]uint32, 0, size/6) // about a term in six bytes of English
+	for i, cs := range chunks {
+		s.first[i] = len(s.bounds) - 1
+		var title []uint32
+		for j, c := range cs {
+			// IndexText is the title, a blank line and the text: its
+			// terms are the title's and then the text's.
+			if j == 0 && c.Title != "" {
+				title = s.dict.appendIDs(nil, c.Title)
+			}
+			if c.Title != "" {
+				s.ids = append(s.ids, title...)
+			}
+			s.ids = s.dict.appendIDs(s.ids, c.Text)
+			s.bounds = append(s.bounds, len(s.ids))
+		}
+	}
+	return s
+}
+
+// embed embeds every chunk, in batches of at most batch chunks.
+func (s *sharedTerms) embed(ctx context.Context, te termEmbedder, batch int) ([][]float32, error) {
+	n := len(s.bounds) - 1
+	vectors := make([][]float32, 0, n)
+	for start := 0; start < n; start += batch {
+		end := min(start+batch, n)
+		vs, err := te.embedIDs(ctx, s.dict, s.ids, s.bounds[start:end+1])
+		if err != nil {
+			return nil, fmt.Errorf("rag: embed chunks: %w", err)
+		}
+		vectors = append(vectors, vs...)
+	}
+	return vectors, nil
+}
+
+// index keyword-indexes the chunks of document i.
+func (s *sharedTerms) index(ctx context.Context, i int, chunks []Chunk) error {
+	return s.indexer.indexIDs(ctx, chunks, s.dict, s.ids, s.bounds[s.first[i]:s.first[i]+len(chunks)+1])
 }
 
 // pruneLocked removes, when prune is set, the catalogued documents that are

@@ -3,6 +3,8 @@ package rag
 import (
 	"context"
 	"math"
+	"slices"
+	"strings"
 	"sync"
 )
 
@@ -28,26 +30,49 @@ const (
 )
 
 // MemoryKeywordIndex is a KeywordIndex held in memory that ranks chunks by
-// Okapi BM25 (k1 = 1.2, b = 0.75) over their Terms. Safe for concurrent use.
+// Okapi BM25 (k1 = 1.2, b = 0.75) over their Terms. It keeps a posting list
+// per term (the chunks containing it, with the term's frequency), so a
+// search reads only the postings of the query's terms and keeps the best k
+// in a bounded heap. Removed chunks are dropped from the posting lists
+// lazily: they are skipped by searches, and the lists are rebuilt when they
+// hold more removed chunks than live ones. Safe for concurrent use.
 type MemoryKeywordIndex struct {
 	mu       sync.RWMutex
-	chunks   map[string]*keywordEntry
-	postings map[string]map[string]int // term -> chunk id -> term frequency
+	entries  []keywordEntry // by slot; removed ones have live unset
+	ids      []string       // chunk ID by slot ("" when removed)
+	slots    map[string]int32
+	postings map[string]*postingList
 	byDoc    map[string]map[string]struct{}
 	totalLen int
+	dead     int    // removed slots still in entries
+	removals uint64 // posting lists deleted, so far (see termDict)
+	scratch  sync.Pool
 }
 
 type keywordEntry struct {
 	chunk  Chunk
 	length int
-	terms  map[string]int
+	live   bool
+}
+
+// postingList is the chunks containing one term. df counts the live ones;
+// list may also hold removed slots.
+type postingList struct {
+	df   int
+	list []posting
+	last int32 // the slot of the last posting added, while indexing
+}
+
+type posting struct {
+	slot int32
+	tf   int32
 }
 
 // NewMemoryKeywordIndex returns an empty index.
 func NewMemoryKeywordIndex() *MemoryKeywordIndex {
 	return &MemoryKeywordIndex{
-		chunks:   map[string]*keywordEntry{},
-		postings: map[string]map[string]int{},
+		slots:    map[string]int32{},
+		postings: map[string]*postingList{},
 		byDoc:    map[string]map[string]struct{}{},
 	}
 }
@@ -57,60 +82,167 @@ func (x *MemoryKeywordIndex) IndexChunks(ctx context.Context, chunks []Chunk) er
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	entries := make([]*keywordEntry, len(chunks))
+	// Find the terms before taking the lock: one list for all the chunks,
+	// ends[i] closing chunk i's part.
+	var (
+		terms []string
+		ends  = make([]int, len(chunks))
+		buf   []byte
+	)
 	for i, c := range chunks {
-		terms := Terms(c.IndexText())
-		tf := make(map[string]int, len(terms))
-		for _, t := range terms {
-			tf[t]++
-		}
-		entries[i] = &keywordEntry{chunk: c, length: len(terms), terms: tf}
+		terms = appendTerms(terms, c.IndexText(), &buf)
+		ends[i] = len(terms)
 	}
 	x.mu.Lock()
 	defer x.mu.Unlock()
-	for _, e := range entries {
-		id := e.chunk.ID()
-		if old := x.chunks[id]; old != nil {
-			x.remove(id, old)
-		}
-		x.chunks[id] = e
-		x.totalLen += e.length
-		for t, n := range e.terms {
+	prev := 0
+	for i, c := range chunks {
+		slot := x.addEntry(c, ends[i]-prev)
+		for _, t := range terms[prev:ends[i]] {
 			p := x.postings[t]
 			if p == nil {
-				p = map[string]int{}
-				x.postings[t] = p
+				p = &postingList{last: -1}
+				x.postings[strings.Clone(t)] = p
 			}
-			p[id] = n
+			p.add(slot)
 		}
-		ids := x.byDoc[e.chunk.DocumentID]
-		if ids == nil {
-			ids = map[string]struct{}{}
-			x.byDoc[e.chunk.DocumentID] = ids
-		}
-		ids[id] = struct{}{}
+		prev = ends[i]
 	}
+	x.compact()
 	return nil
 }
 
-// remove unlinks one chunk; the caller holds the lock.
-func (x *MemoryKeywordIndex) remove(id string, e *keywordEntry) {
-	for t := range e.terms {
+// indexIDs implements termIndexer: IndexChunks of chunks given with their
+// term ids.
+func (x *MemoryKeywordIndex) indexIDs(ctx context.Context, chunks []Chunk, d *termDict, ids []uint32, bounds []int) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	for i, c := range chunks {
+		terms := ids[bounds[i]:bounds[i+1]]
+		slot := x.addEntry(c, len(terms))
+		for _, id := range terms {
+			x.postingsOf(d, id).add(slot)
+		}
+	}
+	x.compact()
+	return nil
+}
+
+// postingsOf returns the posting list of term id of d, made when missing;
+// the caller holds the lock.
+func (x *MemoryKeywordIndex) postingsOf(d *termDict, id uint32) *postingList {
+	if d.listsOf != x || d.listsEpoch != x.removals {
+		clear(d.lists)
+		d.listsOf, d.listsEpoch = x, x.removals
+	}
+	if int(id) >= len(d.lists) {
+		d.lists = append(d.lists, make([]*postingList, len(d.terms)-len(d.lists))...)
+	}
+	p := d.lists[id]
+	if p == nil {
+		t := d.terms[id]
+		if p = x.postings[t]; p == nil {
+			p = &postingList{last: -1}
+			x.postings[t] = p
+		}
+		d.lists[id] = p
+	}
+	return p
+}
+
+// addEntry adds chunk c of n terms, replacing the chunk of the same ID, and
+// returns its slot; the caller holds the lock and adds its postings.
+func (x *MemoryKeywordIndex) addEntry(c Chunk, n int) int32 {
+	id := c.ID()
+	if old, ok := x.slots[id]; ok {
+		x.remove(old)
+	}
+	slot := int32(len(x.entries))
+	x.entries = append(x.entries, keywordEntry{chunk: c, length: n, live: true})
+	x.ids = append(x.ids, id)
+	x.slots[id] = slot
+	x.totalLen += n
+	ids := x.byDoc[c.DocumentID]
+	if ids == nil {
+		ids = map[string]struct{}{}
+		x.byDoc[c.DocumentID] = ids
+	}
+	ids[id] = struct{}{}
+	return slot
+}
+
+// add counts one occurrence of the list's term in the chunk at slot, the
+// last chunk added.
+func (p *postingList) add(slot int32) {
+	if p.last == slot {
+		p.list[len(p.list)-1].tf++ // a repeated term of this chunk
+		return
+	}
+	p.df++
+	p.last = slot
+	p.list = append(p.list, posting{slot: slot, tf: 1})
+}
+
+// remove marks one chunk removed; the caller holds the lock. Its postings
+// stay until compact.
+func (x *MemoryKeywordIndex) remove(slot int32) {
+	e := &x.entries[slot]
+	id := x.ids[slot]
+	terms := Terms(e.chunk.IndexText())
+	for i, t := range terms {
+		if slices.Contains(terms[:i], t) {
+			continue
+		}
 		if p := x.postings[t]; p != nil {
-			delete(p, id)
-			if len(p) == 0 {
+			if p.df--; p.df == 0 {
 				delete(x.postings, t)
+				x.removals++
 			}
 		}
 	}
 	x.totalLen -= e.length
-	delete(x.chunks, id)
 	if ids := x.byDoc[e.chunk.DocumentID]; ids != nil {
 		delete(ids, id)
 		if len(ids) == 0 {
 			delete(x.byDoc, e.chunk.DocumentID)
 		}
 	}
+	*e = keywordEntry{}
+	x.ids[slot] = ""
+	x.dead++
+	delete(x.slots, id)
+}
+
+// compact rebuilds the entries and the posting lists without the removed
+// chunks once these outnumber the live ones; the caller holds the lock.
+func (x *MemoryKeywordIndex) compact() {
+	if x.dead == 0 || x.dead < len(x.entries)-x.dead {
+		return
+	}
+	renum := make([]int32, len(x.entries))
+	entries, ids := x.entries[:0:0], x.ids[:0:0]
+	for slot, e := range x.entries {
+		renum[slot] = -1
+		if e.live {
+			renum[slot] = int32(len(entries))
+			entries = append(entries, e)
+			ids = append(ids, x.ids[slot])
+			x.slots[x.ids[slot]] = renum[slot]
+		}
+	}
+	for _, p := range x.postings {
+		list := p.list[:0]
+		for _, ps := range p.list {
+			if s := renum[ps.slot]; s >= 0 {
+				list = append(list, posting{slot: s, tf: ps.tf})
+			}
+		}
+		p.list, p.last = slices.Clip(list), -1
+	}
+	x.entries, x.ids, x.dead = entries, ids, 0
 }
 
 // Search ranks the chunks containing any of the query's terms by BM25.
@@ -124,7 +256,7 @@ func (x *MemoryKeywordIndex) Search(ctx context.Context, query string, k int, fi
 	terms := Terms(query)
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	n := len(x.chunks)
+	n := len(x.entries) - x.dead
 	if n == 0 || len(terms) == 0 {
 		return nil, nil
 	}
@@ -132,38 +264,57 @@ func (x *MemoryKeywordIndex) Search(ctx context.Context, query string, k int, fi
 	if avg == 0 {
 		avg = 1
 	}
-	seen := make(map[string]bool, len(terms))
-	scores := map[string]float64{}
-	for _, t := range terms {
-		if seen[t] {
+	// Sum the scores of the chunks in the query terms' postings in a
+	// slice by slot, remembering which slots it touched.
+	s, _ := x.scratch.Get().(*keywordScratch)
+	if s == nil {
+		s = &keywordScratch{}
+	}
+	defer x.scratch.Put(s)
+	if len(s.scores) < len(x.entries) {
+		s.scores = make([]float64, len(x.entries))
+	}
+	scores, touched := s.scores, s.touched[:0]
+	for i, t := range terms {
+		if slices.Contains(terms[:i], t) {
 			continue // a repeated query word counts once
 		}
-		seen[t] = true
 		p := x.postings[t]
-		if len(p) == 0 {
+		if p == nil || p.df == 0 {
 			continue
 		}
-		df := float64(len(p))
+		df := float64(p.df)
 		idf := math.Log(1 + (float64(n)-df+0.5)/(df+0.5))
-		for id, tf := range p {
-			e := x.chunks[id]
-			f := float64(tf)
-			scores[id] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
+		for _, ps := range p.list {
+			e := &x.entries[ps.slot]
+			if !e.live {
+				continue
+			}
+			if scores[ps.slot] == 0 {
+				touched = append(touched, ps.slot)
+			}
+			f := float64(ps.tf)
+			scores[ps.slot] += idf * f * (bm25K1 + 1) / (f + bm25K1*(1-bm25B+bm25B*float64(e.length)/avg))
 		}
 	}
-	matches := make([]Match, 0, len(scores))
-	for id, s := range scores {
-		e := x.chunks[id]
-		if !filter.Matches(e.chunk) {
-			continue
+	all := filter.IsZero()
+	top := newTopK(k, x.ids)
+	for _, slot := range touched {
+		sc := scores[slot]
+		scores[slot] = 0
+		if top.admits(sc, int(slot)) && (all || filter.Matches(x.entries[slot].chunk)) {
+			top.push(sc, int(slot))
 		}
-		matches = append(matches, Match{ID: id, Score: s, Chunk: e.chunk})
 	}
-	sortMatches(matches)
-	if len(matches) > k {
-		matches = matches[:k]
-	}
-	return matches, nil
+	s.touched = touched
+	return top.matchesFunc(func(slot int) Chunk { return x.entries[slot].chunk }), nil
+}
+
+// keywordScratch is a search's working space: scores by slot, zero between
+// searches, and the slots touched.
+type keywordScratch struct {
+	scores  []float64
+	touched []int32
 }
 
 // DeleteDocument removes the document's chunks.
@@ -174,11 +325,12 @@ func (x *MemoryKeywordIndex) DeleteDocument(ctx context.Context, docID string) e
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	for id := range x.byDoc[docID] {
-		if e := x.chunks[id]; e != nil {
-			x.remove(id, e)
+		if slot, ok := x.slots[id]; ok {
+			x.remove(slot)
 		}
 	}
 	delete(x.byDoc, docID)
+	x.compact()
 	return nil
 }
 
@@ -189,5 +341,5 @@ func (x *MemoryKeywordIndex) Count(ctx context.Context) (int, error) {
 	}
 	x.mu.RLock()
 	defer x.mu.RUnlock()
-	return len(x.chunks), nil
+	return len(x.entries) - x.dead, nil
 }

@@ -1,6 +1,8 @@
 package rag
 
 import (
+	"cmp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,35 +15,152 @@ import (
 // "run"; "study", "studies" and "studied" become "studi"). Stores that implement KeywordIndex
 // with their own full-text engine need not use it.
 func Terms(text string) []string {
-	var out []string
-	var word strings.Builder
-	flush := func() {
-		if word.Len() == 0 {
-			return
-		}
-		w := word.String()
-		word.Reset()
-		if _, stop := stopWords[w]; stop {
-			return
-		}
-		if utf8.RuneCountInString(w) < 2 && !isDigits(w) {
-			return
-		}
-		out = append(out, stem(w))
+	return appendTerms(nil, text, nil)
+}
+
+// appendTerms appends the terms of text to dst and returns it; buf, when
+// not nil, is scratch space kept for the next call. A term is a substring of
+// text whenever the word is already lower case and its stem a prefix of it,
+// which is most words: then it costs no allocation.
+func appendTerms(dst []string, text string, buf *[]byte) []string {
+	s := termSink{dst: dst}
+	scanWords(text, buf, &s)
+	return s.dst
+}
+
+// termSink collects the terms of the words scanWords finds.
+type termSink struct{ dst []string }
+
+func (s *termSink) word(clean string, dirty []byte) {
+	w := clean
+	if dirty != nil {
+		w = string(dirty)
 	}
-	rs := []rune(text)
-	for i, r := range rs {
+	if t, ok := termOf(w); ok {
+		s.dst = append(s.dst, t)
+	}
+}
+
+// termOf returns the term of a lower-cased word: none for a stop word or a
+// single character other than a digit, else its stem.
+func termOf(w string) (string, bool) {
+	if isStopWord(w) || len(w) < 5 && utf8.RuneCountInString(w) < 2 && !isDigits(w) {
+		return "", false
+	}
+	return stem(w), true
+}
+
+// wordSink receives the words of a text from scanWords, lower-cased: as
+// clean, a substring of the text, or, when it differs from the text, as
+// dirty, valid until the next word.
+type wordSink interface {
+	word(clean string, dirty []byte)
+}
+
+// scanWords finds the words of text as Terms defines them (runs of letters,
+// digits and marks, apostrophes inside a word dropped), lower-cases them and
+// hands them to sink; buf, when not nil, is scratch space kept for the next
+// call.
+func scanWords(text string, buf *[]byte, sink wordSink) {
+	var word []byte // the word lower-cased, once it differs from text
+	if buf != nil {
+		word = (*buf)[:0]
+	}
+	start := -1    // byte offset of the current word in text; -1 when none
+	dirty := false // the word is in word, not text[start:i]
+	emit := func(end int) {
+		if dirty {
+			sink.word("", word)
+		} else {
+			sink.word(text[start:end], nil)
+		}
+	}
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < utf8.RuneSelf {
+			if lc := asciiWordByte[c]; lc != 0 {
+				switch {
+				case start < 0:
+					start, dirty = i, false
+					if lc != c {
+						word, dirty = append(word[:0], lc), true
+					}
+				case dirty:
+					word = append(word, lc)
+				case lc != c:
+					word = append(append(word[:0], text[start:i]...), lc)
+					dirty = true
+				}
+				i++
+				continue
+			}
+			if c == '\'' && start >= 0 && i+1 < len(text) && nextIsLetter(text[i+1:]) {
+				// "don't" -> "dont", "week's" -> "weeks"
+				if !dirty {
+					word, dirty = append(word[:0], text[start:i]...), true
+				}
+				i++
+				continue
+			}
+			if start >= 0 {
+				emit(i)
+				start = -1
+			}
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.In(r, unicode.Mn, unicode.Mc):
-			word.WriteRune(unicode.ToLower(r))
-		case (r == '\'' || r == '’') && word.Len() > 0 && i+1 < len(rs) && unicode.IsLetter(rs[i+1]):
-			// "don't" -> "dont", "week's" -> "weeks"
+			lr := unicode.ToLower(r)
+			switch {
+			case start < 0:
+				start, dirty = i, false
+				if lr != r {
+					word, dirty = utf8.AppendRune(word[:0], lr), true
+				}
+			case dirty:
+				word = utf8.AppendRune(word, lr)
+			case lr != r:
+				word = utf8.AppendRune(append(word[:0], text[start:i]...), lr)
+				dirty = true
+			}
+		case r == '’' && start >= 0 && i+size < len(text) && nextIsLetter(text[i+size:]):
+			if !dirty {
+				word, dirty = append(word[:0], text[start:i]...), true
+			}
 		default:
-			flush()
+			if start >= 0 {
+				emit(i)
+				start = -1
+			}
 		}
+		i += size
 	}
-	flush()
-	return out
+	if start >= 0 {
+		emit(len(text))
+	}
+	if buf != nil {
+		*buf = word
+	}
+}
+
+// asciiWordByte maps the ASCII letters and digits to themselves lower-cased
+// and every other ASCII character to 0.
+var asciiWordByte = func() (t [utf8.RuneSelf]byte) {
+	for c := byte('0'); c <= '9'; c++ {
+		t[c] = c
+	}
+	for c := byte('a'); c <= 'z'; c++ {
+		t[c], t[c-'a'+'A'] = c, c
+	}
+	return t
+}()
+
+// nextIsLetter reports whether s starts with a letter.
+func nextIsLetter(s string) bool {
+	r, _ := utf8.DecodeRuneInString(s)
+	return unicode.IsLetter(r)
 }
 
 func isDigits(s string) bool {
@@ -83,29 +202,99 @@ func stem(w string) string {
 		w = undouble(w[:len(w)-2])
 	case strings.HasSuffix(w, "er") && len(w) >= 5 && hasVowel(w[:len(w)-2]):
 		w = undouble(w[:len(w)-2])
-	case strings.HasSuffix(w, "ion") && len(w) >= 7 && strings.ContainsAny(w[len(w)-4:len(w)-3], "ts"):
+	case strings.HasSuffix(w, "ion") && len(w) >= 7 && (w[len(w)-4] == 't' || w[len(w)-4] == 's'):
 		w = w[:len(w)-3]
 	}
 	if len(w) > 3 && w[len(w)-1] == 'e' && !strings.HasSuffix(w, "ee") {
 		w = w[:len(w)-1]
 	}
-	if len(w) > 3 && w[len(w)-1] == 'y' && !strings.ContainsRune("aeiou", rune(w[len(w)-2])) {
+	if len(w) > 3 && w[len(w)-1] == 'y' && !isVowel(w[len(w)-2]) {
 		w = w[:len(w)-1] + "i" // "study", "studies", "studied" -> "studi"
 	}
 	return w
 }
 
-func hasVowel(s string) bool { return strings.ContainsAny(s, "aeiouy") }
+func hasVowel(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if isVowel(s[i]) || s[i] == 'y' {
+			return true
+		}
+	}
+	return false
+}
+
+// isVowel reports whether c is one of aeiou.
+func isVowel(c byte) bool {
+	switch c {
+	case 'a', 'e', 'i', 'o', 'u':
+		return true
+	}
+	return false
+}
 
 // undouble turns a doubled final consonant into one ("runn" -> "run"),
 // except l, s and z ("fall", "stress", "buzz").
 func undouble(w string) string {
 	n := len(w)
-	if n >= 3 && w[n-1] == w[n-2] && !strings.ContainsRune("aeioulsz", rune(w[n-1])) {
+	if c := w[n-1]; n >= 3 && c == w[n-2] && !isVowel(c) && c != 'l' && c != 's' && c != 'z' {
 		return w[:n-1]
 	}
 	return w
 }
+
+// isStopWord reports whether w is one of stopWords. A table indexed by
+// the length and the first and last letters turns most words away at once
+// and leaves at most a few stop words to compare with.
+func isStopWord(w string) bool {
+	n := len(w)
+	if n == 0 || n > maxStopWordLen {
+		return false
+	}
+	a, z := w[0]-'a', w[n-1]-'a'
+	if a >= 26 || z >= 26 {
+		return false
+	}
+	c := stopWordTable.cells[n][a][z]
+	for _, s := range stopWordTable.words[c.start : c.start+c.n] {
+		if s == w {
+			return true
+		}
+	}
+	return false
+}
+
+// maxStopWordLen is the length of the longest stop word.
+const maxStopWordLen = 10
+
+// stopWordTable lists the stop words by [length][first letter][last
+// letter]: cells[n][a][z] is the run of words that shares them.
+var stopWordTable = func() *struct {
+	cells [maxStopWordLen + 1][26][26]struct{ start, n uint16 }
+	words []string
+} {
+	t := new(struct {
+		cells [maxStopWordLen + 1][26][26]struct{ start, n uint16 }
+		words []string
+	})
+	words := make([]string, 0, len(stopWords))
+	for w := range stopWords {
+		if len(w) > maxStopWordLen {
+			panic("rag: stop word longer than maxStopWordLen: " + w)
+		}
+		words = append(words, w)
+	}
+	key := func(w string) int { return (len(w)*26+int(w[0]-'a'))*26 + int(w[len(w)-1]-'a') }
+	slices.SortFunc(words, func(x, y string) int { return cmp.Or(cmp.Compare(key(x), key(y)), strings.Compare(x, y)) })
+	for i, w := range words {
+		c := &t.cells[len(w)][w[0]-'a'][w[len(w)-1]-'a']
+		if c.n == 0 {
+			c.start = uint16(i)
+		}
+		c.n++
+	}
+	t.words = words
+	return t
+}()
 
 // stopWords are common English words that carry no topic.
 var stopWords = func() map[string]struct{} {

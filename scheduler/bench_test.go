@@ -79,11 +79,13 @@ func benchSchedule(b *testing.B, in Input) {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
+	done := reportCPU(b)
 	for b.Loop() {
 		if _, err := e.Schedule(in); err != nil {
 			b.Fatal(err)
 		}
 	}
+	done()
 	b.ReportMetric(float64(len(res.Placements)), "placed")
 	b.ReportMetric(float64(len(res.Unplaced)), "unplaced")
 }
@@ -138,4 +140,16 @@ func TestBenchInputIsValid(t *testing.T) {
 		reasons[u.Reason]++
 	}
 	t.Logf("%d placements, %d unplaced %v, %d displaced", len(res.Placements), len(res.Unplaced), reasons, len(res.Displaced))
+}
+
+// BenchmarkSchedule1k places 1,000 one-off tasks in 6 weeks against 300 busy
+// intervals.
+func BenchmarkSchedule1k(b *testing.B) {
+	benchSchedule(b, benchInput(6, 1000, 0, 300, false))
+}
+
+// BenchmarkSchedule10k places 10,000 one-off tasks in 6 weeks against 300
+// busy intervals (most stay unplaced: the daily cap fills the weeks).
+func BenchmarkSchedule10k(b *testing.B) {
+	benchSchedule(b, benchInput(6, 10000, 0, 300, false))
 }

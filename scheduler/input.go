@@ -3,6 +3,7 @@ package scheduler
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"time"
 
 	"github.com/fluxlife/flux"
@@ -159,6 +160,17 @@ type Input struct {
 	Weights *[7][24]float64 `json:"weights,omitempty"`
 }
 
+// lazyField names a field of one element of a list, e.g.
+// "tasks[3].duration_minutes", built only when an error needs it.
+type lazyField struct {
+	list  string
+	index int
+}
+
+func (f lazyField) name(field string) string {
+	return f.list + "[" + strconv.Itoa(f.index) + "]." + field
+}
+
 // prepared is a validated Input with its defaults filled in.
 type prepared struct {
 	in       Input
@@ -214,31 +226,39 @@ func (o *Options) prepare(in Input, expand bool) (*prepared, error) {
 			}
 		}
 	}
-	p := &prepared{in: in, loc: in.Rules.location(), taskIDs: make(map[string]bool, len(in.Tasks))}
+	p := &prepared{in: in, loc: in.Rules.location(), taskIDs: make(map[string]bool, len(in.Tasks)),
+		prefs: make([]preference, 0, len(in.Tasks)), occRules: make([]*ruleSpec, 0, len(in.Tasks))}
+	prefCache := map[string]preference{} // tasks share a few preferred times
 	for i, t := range in.Tasks {
-		f := fmt.Sprintf("tasks[%d].", i)
+		f := lazyField{"tasks", i}
 		if t.ID == "" {
-			add(f+"id", "is required")
+			add(f.name("id"), "is required")
 		} else if p.taskIDs[t.ID] {
-			add(f+"id", "%q is listed twice", t.ID)
+			add(f.name("id"), "%q is listed twice", t.ID)
 		}
 		p.taskIDs[t.ID] = true
 		if t.DurationMinutes < 1 || t.DurationMinutes > 1440 {
-			add(f+"duration_minutes", "must be between 1 and 1440")
+			add(f.name("duration_minutes"), "must be between 1 and 1440")
 		}
 		if t.Priority != "" && !t.Priority.Valid() {
-			add(f+"priority", "unknown priority %q", t.Priority)
+			add(f.name("priority"), "unknown priority %q", t.Priority)
 		}
-		pref, err := parsePreference(t.PreferredTime)
+		pref, cached := prefCache[t.PreferredTime]
+		var err error
+		if !cached {
+			if pref, err = parsePreference(t.PreferredTime); err == nil {
+				prefCache[t.PreferredTime] = pref
+			}
+		}
 		if err != nil {
-			add(f+"preferred_time", "%v", err)
+			add(f.name("preferred_time"), "%v", err)
 		}
 		p.prefs = append(p.prefs, pref)
 		var spec *ruleSpec
 		if t.RecurrenceRule != "" && expand {
 			spec, err = parseRule(t.RecurrenceRule, p.loc)
 			if err != nil {
-				add(f+"recurrence_rule", "%v", err)
+				add(f.name("recurrence_rule"), "%v", err)
 			}
 		}
 		p.occRules = append(p.occRules, spec)
@@ -247,21 +267,21 @@ func (o *Options) prepare(in Input, expand bool) (*prepared, error) {
 		add("tasks", "more than %d tasks and busy intervals", o.MaxItems)
 	}
 	for i, b := range in.Busy {
-		f := fmt.Sprintf("busy[%d].", i)
+		f := lazyField{"busy", i}
 		switch b.Kind {
 		case BusyEvent, BusyTask:
 		default:
-			add(f+"kind", "must be %q or %q", BusyEvent, BusyTask)
+			add(f.name("kind"), "must be %q or %q", BusyEvent, BusyTask)
 		}
 		if b.Start.IsZero() || b.End.IsZero() {
-			add(f+"start", "start and end are required")
+			add(f.name("start"), "start and end are required")
 		} else if !b.End.After(b.Start) {
-			add(f+"end", "must be after start")
+			add(f.name("end"), "must be after start")
 		} else if b.Start.Year() < 1900 || b.End.Year() > 9000 {
-			add(f+"start", "must be between the years 1900 and 9000")
+			add(f.name("start"), "must be between the years 1900 and 9000")
 		}
 		if b.Priority != "" && !b.Priority.Valid() {
-			add(f+"priority", "unknown priority %q", b.Priority)
+			add(f.name("priority"), "unknown priority %q", b.Priority)
 		}
 	}
 	if len(fs) > 0 {

@@ -219,7 +219,7 @@ func (r *Rules) workRanges(wd time.Weekday) []clockRange {
 // preference is a parsed time-of-day preference.
 type preference struct {
 	kind   prefKind
-	name   string // "morning", "afternoon", "evening", or "HH:MM"
+	name   string // kind prefWindow: "morning", "afternoon" or "evening"
 	at     int    // kind prefAt: the minute of the day
 	ws, we int    // kind prefWindow: the window [ws, we)
 }
@@ -254,7 +254,16 @@ func parsePreference(s string) (preference, error) {
 		return preference{}, fmt.Errorf("want morning, afternoon, evening or HH:MM")
 	}
 	m := c.Minutes() % 1440
-	return preference{kind: prefAt, name: fmt.Sprintf("%02d:%02d", m/60, m%60), at: m}, nil
+	return preference{kind: prefAt, at: m}, nil
+}
+
+// label names the preference: its window ("evening") or its time of day
+// ("07:15").
+func (p preference) label() string {
+	if p.kind == prefAt {
+		return fmt.Sprintf("%02d:%02d", p.at/60, p.at%60)
+	}
+	return p.name
 }
 
 // penalty returns how many minutes a start at minute-of-day m, for a task of

@@ -23,17 +23,21 @@ type cand struct {
 // [lo, hi), sorted by start. In soft mode, movable tasks of lower priority
 // than rank are left out: they may be displaced.
 func (st *state) blocks(lo, hi int64, rank int, soft bool) []ival {
+	// The three lists are sorted by start: merge what meets [lo, hi)
+	// rather than sorting it.
 	out := st.blocksBuf[:0]
 	i := sort.Search(len(st.static), func(i int) bool { return st.static[i].e > lo })
 	for ; i < len(st.static) && st.static[i].s < hi; i++ {
 		out = append(out, st.static[i])
 	}
+	nStatic := len(out)
 	i = sort.Search(len(st.placed), func(i int) bool { return st.placed[i].s >= lo-st.placedMax })
 	for ; i < len(st.placed) && st.placed[i].s < hi; i++ {
 		if st.placed[i].e > lo {
 			out = append(out, st.placed[i])
 		}
 	}
+	nPlaced := len(out)
 	i = sort.Search(len(st.res), func(i int) bool { return st.res[i].exp.s >= lo-st.resMax })
 	for ; i < len(st.res) && st.res[i].exp.s < hi; i++ {
 		r := &st.res[i]
@@ -41,15 +45,41 @@ func (st *state) blocks(lo, hi int64, rank int, soft bool) []ival {
 			out = append(out, r.exp)
 		}
 	}
-	slices.SortFunc(out, func(a, b ival) int { return cmp.Compare(a.s, b.s) })
 	st.blocksBuf = out
-	return out
+	nonEmpty := 0
+	for _, n := range [3]int{nStatic, nPlaced - nStatic, len(out) - nPlaced} {
+		if n > 0 {
+			nonEmpty++
+		}
+	}
+	if nonEmpty < 2 {
+		return out
+	}
+	st.mergeBuf = mergeIvals(st.mergeBuf[:0], out[:nStatic], out[nStatic:nPlaced])
+	st.mergedBuf = mergeIvals(st.mergedBuf[:0], st.mergeBuf, out[nPlaced:])
+	return st.mergedBuf
+}
+
+// mergeIvals appends the merge of a and b, both sorted by start, to dst.
+func mergeIvals(dst, a, b []ival) []ival {
+	for len(a) > 0 && len(b) > 0 {
+		if b[0].s < a[0].s {
+			dst, b = append(dst, b[0]), b[1:]
+		} else {
+			dst, a = append(dst, a[0]), a[1:]
+		}
+	}
+	dst = append(dst, a...)
+	return append(dst, b...)
 }
 
 // free returns the allowed minutes of variant v in [lo, hi) not covered by
 // blocks (sorted by start).
 func (st *state) free(lo, hi int64, v int, blocks []ival, dst []ival) []ival {
-	for _, a := range clip(st.cal.allowed[v], lo, hi) {
+	list := st.cal.allowed[v]
+	i := sort.Search(len(list), func(i int) bool { return list[i].e > lo })
+	for ; i < len(list) && list[i].s < hi; i++ {
+		a := ival{max(list[i].s, lo), min(list[i].e, hi)}
 		cur := a.s
 		for _, b := range blocks {
 			if b.s >= a.e {
@@ -76,6 +106,72 @@ func (st *state) free(lo, hi int64, v int, blocks []ival, dst []ival) []ival {
 // search finds the item's best slot. Soft mode lets it displace movable
 // tasks of lower priority; ignoreCap drops the daily cap (for diagnosis).
 func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
+	k := st.searchKey(it, soft, ignoreCap)
+	if m, known := st.searched[k]; known && m.gen == st.commits && !m.found {
+		return cand{}, false // nothing has been placed since the same search failed
+	}
+	c, ok := st.searchSlot(it, soft, ignoreCap, false)
+	if !ok {
+		st.remember(k, false)
+	}
+	return c, ok
+}
+
+// anySlot reports whether search would find a slot, stopping at the first.
+func (st *state) anySlot(it *item, soft, ignoreCap bool) bool {
+	k := st.searchKey(it, soft, ignoreCap)
+	if m, known := st.searched[k]; known && m.gen == st.commits {
+		return m.found
+	}
+	_, ok := st.searchSlot(it, soft, ignoreCap, true)
+	st.remember(k, ok)
+	return ok
+}
+
+// searchKey is what of an item and a search decides whether searchSlot
+// finds a slot: two searches with one key both find one or both fail while
+// nothing is placed in between.
+type searchKey struct {
+	lo, hi, d                      int64
+	refDay, rank, variant          int
+	prefKind, prefAt, prefS, prefE int // the preference but its label, which searches do not read
+	soft, ignoreCap                bool
+}
+
+func (st *state) searchKey(it *item, soft, ignoreCap bool) searchKey {
+	k := searchKey{lo: it.lo, hi: it.hi, d: it.d, variant: it.variant, soft: soft, ignoreCap: ignoreCap}
+	if soft {
+		k.rank = it.rank // which movable tasks may be displaced
+		if !ignoreCap {
+			// Whether a start displaces enough to keep the day under its
+			// cap depends on the start, so on the preferred ones.
+			k.refDay = it.refDay
+			k.prefKind, k.prefAt, k.prefS, k.prefE = int(it.pref.kind), it.pref.at, it.pref.ws, it.pref.we
+		}
+	}
+	// Otherwise every start of a free segment is acceptable, and the ends
+	// of each segment are always candidates: whether a slot exists does not
+	// depend on the preference or on the order the days are tried in.
+	return k
+}
+
+// searchMemo is what a search found, as of commit gen.
+type searchMemo struct {
+	gen   int
+	found bool
+}
+
+// remember records whether a search found a slot, until the next commit.
+func (st *state) remember(k searchKey, found bool) {
+	if st.searched == nil {
+		st.searched = map[searchKey]searchMemo{}
+	}
+	st.searched[k] = searchMemo{gen: st.commits, found: found}
+}
+
+// searchSlot is search; with stopAtFirst set it returns the first slot found
+// instead of the best.
+func (st *state) searchSlot(it *item, soft, ignoreCap, stopAtFirst bool) (cand, bool) {
 	first, last := st.cal.dayOf(it.lo), st.cal.dayOf(it.hi-1)
 	if first < 0 || last < 0 || it.hi-it.lo < it.d {
 		return cand{}, false
@@ -95,7 +191,8 @@ func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
 	}
 	var best cand
 	found := false
-	var segs []ival
+	segs := st.segBuf[:0]
+	defer func() { st.segBuf = segs }()
 	for dist := 0; ref-dist >= first || ref+dist <= last; dist++ {
 		if found && base+float64(dist)*dayCost-slack > best.score {
 			break
@@ -138,6 +235,9 @@ func (st *state) search(it *item, soft, ignoreCap bool) (cand, bool) {
 					}
 					if !found || score < best.score || (score == best.score && s < best.s) {
 						best, found = cand{s: s, day: di, score: score, displaced: disp}, true
+						if stopAtFirst {
+							return best, true
+						}
 					}
 				}
 			}
@@ -297,6 +397,7 @@ func (st *state) displaceSet(it *item, s int64, di int, ignoreCap bool) ([]int, 
 
 // commit places the item at the candidate, displacing what it must.
 func (st *state) commit(it *item, c cand) {
+	st.commits++ // the searches remembered saw the state before this
 	slot := ival{c.s, c.s + it.d}
 	exp := ival{slot.s - st.buf, slot.e + st.buf}
 	i := sort.Search(len(st.placed), func(i int) bool { return st.placed[i].s > exp.s })
@@ -332,8 +433,8 @@ func (st *state) displacedItem(r *reservation, by string) *item {
 		id: b.ID, d: r.dur, prio: b.Priority, rank: r.prio,
 		lo: st.p.lower, hi: st.p.upper, deadline: math.MaxInt64, rawDL: b.Deadline,
 		variant: outsideWork, displacedBy: by, lost: r.raw,
-		pref:     preference{kind: prefAt, at: lt.Hour()*60 + lt.Minute(), name: lt.Format("15:04")},
-		prefWhat: "its old time (" + lt.Format("15:04") + ")",
+		pref:     preference{kind: prefAt, at: lt.Hour()*60 + lt.Minute()},
+		prefWhat: "its old time",
 	}
 	if it.prio == "" {
 		it.prio = "standard"
@@ -358,6 +459,12 @@ func (st *state) displacedItem(r *reservation, by string) *item {
 	return it
 }
 
+// preferenceText names the item's preference in explanations, e.g. "the
+// preferred time (evening)" or "its usual time (07:15)".
+func (it *item) preferenceText() string {
+	return it.prefWhat + " (" + it.pref.label() + ")"
+}
+
 // explain says why the item went where it did.
 func (st *state) explain(it *item, c cand, moved []string) string {
 	var parts []string
@@ -375,9 +482,9 @@ func (st *state) explain(it *item, c cand, moved []string) string {
 	}
 	if it.pref.kind != prefNone {
 		if off := it.pref.penalty(lt.Hour()*60+lt.Minute(), int(it.d)); off == 0 {
-			parts = append(parts, "at "+it.prefWhat)
+			parts = append(parts, "at "+it.preferenceText())
 		} else {
-			parts = append(parts, fmt.Sprintf("%d min from %s, the closest free time", off, it.prefWhat))
+			parts = append(parts, fmt.Sprintf("%d min from %s, the closest free time", off, it.preferenceText()))
 		}
 	} else if !st.replan && c.day == max(it.refDay, 0) {
 		parts = append(parts, "earliest free time")

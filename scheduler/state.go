@@ -6,6 +6,8 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
@@ -41,7 +43,7 @@ type item struct {
 	refDay   int
 	variant  int
 	pref     preference
-	prefWhat string // how explanations name the preference
+	prefWhat string // how explanations name the preference, before its time (see preferenceText)
 	dayBound bool   // an occurrence: its window is its day
 	winErr   Reason // set when the window is empty
 	winMsg   string
@@ -74,6 +76,23 @@ func (a *item) less(b *item) bool {
 	return a.seq < b.seq
 }
 
+// compare is less as a three-way comparison, for sorting.
+func (a *item) compare(b *item) int {
+	switch {
+	case a.rank != b.rank:
+		return cmp.Compare(b.rank, a.rank)
+	case a.deadline != b.deadline:
+		return cmp.Compare(a.deadline, b.deadline)
+	case a.lo != b.lo:
+		return cmp.Compare(a.lo, b.lo)
+	case a.id != b.id:
+		return strings.Compare(a.id, b.id)
+	case !a.occ.Equal(b.occ):
+		return a.occ.Compare(b.occ)
+	}
+	return cmp.Compare(a.seq, b.seq)
+}
+
 // state is one run of the engine.
 type state struct {
 	opt    *Options
@@ -101,7 +120,14 @@ type state struct {
 	seq       int
 	out       Result
 	blocksBuf []ival
-	candBuf   []int64
+	mergeBuf  []ival // scratch of blocks
+	mergedBuf []ival // what blocks returns when it merges
+	segBuf    []ival // scratch of search
+	// searched remembers whether searches found a slot (see searchKey),
+	// valid while its gen is commits.
+	searched map[searchKey]searchMemo
+	commits  int
+	candBuf  []int64
 }
 
 // newState builds the calendar and the busy time of a prepared input.
@@ -153,7 +179,16 @@ func newState(opt *Options, p *prepared, replan bool) *state {
 // items turns the input's tasks into items, expanding recurring tasks.
 func (st *state) items() ([]*item, error) {
 	p := st.p
-	var items []*item
+	items := make([]*item, 0, len(p.tasks))
+	// Items come from slabs: one allocation for many.
+	var slab []item
+	newItem := func(v item) *item {
+		if len(slab) == cap(slab) {
+			slab = make([]item, 0, min(max(len(p.tasks)-len(items), 16), 1024))
+		}
+		slab = append(slab, v)
+		return &slab[len(slab)-1]
+	}
 	for ti, t := range p.tasks {
 		base := item{
 			id: t.ID, d: int64(t.DurationMinutes),
@@ -165,7 +200,7 @@ func (st *state) items() ([]*item, error) {
 			base.variant = anyHours
 		}
 		if base.pref.kind != prefNone {
-			base.prefWhat = "the preferred time (" + base.pref.name + ")"
+			base.prefWhat = "the preferred time"
 		}
 		lo, hi := p.lower, p.upper
 		if !t.EarliestStart.IsZero() {
@@ -182,11 +217,11 @@ func (st *state) items() ([]*item, error) {
 			it.lo, it.hi = lo, hi
 			if st.replan && it.pref.kind == prefNone && !t.Previous.IsZero() {
 				prev := t.Previous.In(st.cal.loc)
-				it.pref = preference{kind: prefAt, at: prev.Hour()*60 + prev.Minute(), name: prev.Format("15:04")}
-				it.prefWhat = "its old time (" + it.pref.name + ")"
+				it.pref = preference{kind: prefAt, at: prev.Hour()*60 + prev.Minute()}
+				it.prefWhat = "its old time"
 			}
 			st.window(&it, t)
-			items = append(items, &it)
+			items = append(items, newItem(it))
 			continue
 		}
 		occs, err := spec.occurrences(st.cal, t.Anchor, p.in.To)
@@ -212,10 +247,10 @@ func (st *state) items() ([]*item, error) {
 			mod := v.Hour()*60 + v.Minute()
 			timed := spec.hasTime || !t.Anchor.IsZero()
 			if timed && (it.pref.kind == prefNone || (it.pref.kind == prefWindow && mod >= it.pref.ws && mod < it.pref.we)) {
-				it.pref = preference{kind: prefAt, at: mod, name: v.Format("15:04")}
-				it.prefWhat = "its usual time (" + it.pref.name + ")"
+				it.pref = preference{kind: prefAt, at: mod}
+				it.prefWhat = "its usual time"
 			}
-			items = append(items, &it)
+			items = append(items, newItem(it))
 		}
 		if len(items) > st.opt.MaxItems {
 			return nil, flux.Invalid("invalid scheduler input", flux.FieldError{
@@ -258,15 +293,7 @@ func (st *state) window(it *item, t TaskInput) {
 // displacing anything if it can, else displacing lower priority movable
 // tasks.
 func (st *state) place(items []*item) {
-	slices.SortFunc(items, func(a, b *item) int {
-		if a.less(b) {
-			return -1
-		}
-		if b.less(a) {
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(items, (*item).compare)
 	st.queue = items
 	for len(st.queue) > 0 {
 		it := st.queue[0]
@@ -333,8 +360,9 @@ func (st *state) diagnose(it *item) (Reason, string) {
 		if it.d > st.cap {
 			return ReasonDailyCap, fmt.Sprintf("it needs %d minutes, more than the daily cap of %d minutes", it.d, st.cap)
 		}
-		if _, ok := st.search(it, true, true); ok {
-			return ReasonDailyCap, fmt.Sprintf("every day with a free %d-minute slot already has its cap of %d scheduled minutes", it.d, st.cap)
+		if st.anySlot(it, true, true) {
+			return ReasonDailyCap, "every day with a free " + strconv.FormatInt(it.d, 10) +
+				"-minute slot already has its cap of " + strconv.FormatInt(st.cap, 10) + " scheduled minutes"
 		}
 	}
 	switch {
@@ -351,14 +379,26 @@ func (st *state) diagnose(it *item) (Reason, string) {
 // result sorts and returns the decisions.
 func (st *state) result() Result {
 	r := st.out
-	slices.SortStableFunc(r.Placements, func(a, b Placement) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.TaskID, b.TaskID), a.Occurrence.Compare(b.Occurrence))
+	sortStable(r.Placements, func(a, b *Placement) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		if c := strings.Compare(a.TaskID, b.TaskID); c != 0 {
+			return c
+		}
+		return a.Occurrence.Compare(b.Occurrence)
 	})
-	slices.SortStableFunc(r.Unplaced, func(a, b Unplaced) int {
-		return cmp.Or(cmp.Compare(a.TaskID, b.TaskID), a.Occurrence.Compare(b.Occurrence))
+	sortStable(r.Unplaced, func(a, b *Unplaced) int {
+		if c := strings.Compare(a.TaskID, b.TaskID); c != 0 {
+			return c
+		}
+		return a.Occurrence.Compare(b.Occurrence)
 	})
-	slices.SortStableFunc(r.Displaced, func(a, b Displacement) int {
-		return cmp.Or(a.Start.Compare(b.Start), cmp.Compare(a.TaskID, b.TaskID))
+	sortStable(r.Displaced, func(a, b *Displacement) int {
+		if c := a.Start.Compare(b.Start); c != 0 {
+			return c
+		}
+		return strings.Compare(a.TaskID, b.TaskID)
 	})
 	if r.Placements == nil {
 		r.Placements = []Placement{}
@@ -370,6 +410,31 @@ func (st *state) result() Result {
 		r.Displaced = []Displacement{}
 	}
 	return r
+}
+
+// sortStable sorts s as slices.SortStableFunc does, but by sorting
+// positions, ties broken by position, and moving each element once: large
+// results of big elements sort much faster.
+func sortStable[T any](s []T, compare func(a, b *T) int) {
+	if len(s) < 64 {
+		slices.SortStableFunc(s, func(a, b T) int { return compare(&a, &b) })
+		return
+	}
+	pos := make([]int32, len(s))
+	for i := range pos {
+		pos[i] = int32(i)
+	}
+	slices.SortFunc(pos, func(i, j int32) int {
+		if c := compare(&s[i], &s[j]); c != 0 {
+			return c
+		}
+		return cmp.Compare(i, j)
+	})
+	sorted := make([]T, len(s))
+	for i, p := range pos {
+		sorted[i] = s[p]
+	}
+	copy(s, sorted)
 }
 
 // busyMinutes returns the length of a busy interval in minutes, rounded up.

@@ -188,9 +188,14 @@ func (d *db) SearchChunks(ctx context.Context, query string, k int, f flux.Chunk
 	if len(f.ArticleIDs) > 0 {
 		cs = append(cs, "a.id = ANY("+a.add(f.ArticleIDs)+")")
 	}
-	sql := `SELECT ` + chunkCols + `, ts_rank_cd(c.tsv, q.q) AS score
-		FROM websearch_to_tsquery('english', ` + tsq + `) AS q (q), article_chunks c JOIN articles a ON a.id = c.article_id
-		WHERE ` + cs.sql() + ` ORDER BY score DESC, c.article_id, c.idx LIMIT ` + a.add(k)
+	// The inner query ranks the matches without their text, so that only
+	// the k winners' rows are read whole.
+	sql := `SELECT ` + chunkCols + `, top.score FROM (
+			SELECT c.article_id, c.idx, ts_rank_cd(c.tsv, q.q) AS score
+			FROM websearch_to_tsquery('english', ` + tsq + `) AS q (q), article_chunks c JOIN articles a ON a.id = c.article_id
+			WHERE ` + cs.sql() + ` ORDER BY score DESC, c.article_id, c.idx LIMIT ` + a.add(k) + `
+		) top JOIN article_chunks c ON c.article_id = top.article_id AND c.idx = top.idx JOIN articles a ON a.id = c.article_id
+		ORDER BY top.score DESC, top.article_id, top.idx`
 	return collect(ctx, d.q, "search chunks", func(r pgx.Row) (*flux.ChunkMatch, error) {
 		var m flux.ChunkMatch
 		var score float32

@@ -198,15 +198,20 @@ func (s *stores) SearchChunks(ctx context.Context, query string, k int, f flux.C
 	in(&w, "a.category", f.Categories)
 	in(&w, "a.authority", f.Authorities)
 	in(&w, "a.id", f.ArticleIDs)
+	// The inner query ranks the matches without their text, so that only
+	// the k winners' rows are read whole.
 	return queryAll(ctx, s.r, "search chunks", func(sc scanner) (flux.ChunkMatch, error) {
 		var m flux.ChunkMatch
 		var rank float64
 		c, err := scanChunk(sc, &rank)
 		m.Chunk, m.Score = c, -rank
 		return m, err
-	}, `SELECT `+chunkColumns+`, bm25(article_chunks_fts) AS rank FROM article_chunks_fts
-		JOIN article_chunks c ON c.id = article_chunks_fts.rowid JOIN articles a ON a.id = c.article_id`+w.String()+`
-		ORDER BY rank, c.article_id, c.idx LIMIT ?`, append(w.args, k)...)
+	}, `SELECT `+chunkColumns+`, top.rank FROM (
+			SELECT c.id, bm25(article_chunks_fts) AS rank, c.article_id, c.idx FROM article_chunks_fts
+			JOIN article_chunks c ON c.id = article_chunks_fts.rowid JOIN articles a ON a.id = c.article_id`+w.String()+`
+			ORDER BY rank, c.article_id, c.idx LIMIT ?
+		) top JOIN article_chunks c ON c.id = top.id JOIN articles a ON a.id = c.article_id
+		ORDER BY top.rank, top.article_id, top.idx`, append(w.args, k)...)
 }
 
 // CountChunks returns the number of chunks stored.
