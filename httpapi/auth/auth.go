@@ -94,6 +94,21 @@ type Config struct {
 	// MinPasswordLength is the shortest password sign-up accepts; 0 means
 	// DefaultMinPasswordLength (6, as Supabase's).
 	MinPasswordLength int
+
+	// CacheTTL is how long a verified local token and a user row are
+	// trusted without a store round trip (see DefaultCacheTTL, 10s); a
+	// negative value turns the cache off. Revocations made through this
+	// Authenticator (or reported to Revoked, or through a store passed
+	// through Watch) take effect at once here and, with Peers, on the other
+	// replicas as soon as the announcement arrives; any other change to a
+	// token or a user row is seen within CacheTTL.
+	CacheTTL time.Duration
+	// CacheSize caps the tokens and the users the cache holds; 0 means
+	// DefaultCacheSize.
+	CacheSize int
+	// Peers, when set, announces this replica's revocations to the other
+	// replicas of the store.
+	Peers Peers
 }
 
 // Authenticator verifies bearer tokens.
@@ -104,6 +119,7 @@ type Authenticator struct {
 	jwks       keyfunc.Keyfunc
 	clock      flux.Clock
 	log        *slog.Logger
+	cache      *cache // nil when turned off
 }
 
 // New returns an Authenticator. In local mode it loads (or creates, on
@@ -117,6 +133,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	a.cache = newCache(cfg.CacheTTL, cfg.CacheSize, a.clock)
 	if cfg.SupabaseJWTSecret == "" && cfg.SupabaseURL == "" {
 		if cfg.Store == nil {
 			return nil, errors.New("auth: local mode needs a store")
@@ -215,6 +232,9 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 
 // Verify checks a token and returns its caller.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, error) {
+	if a.cache != nil {
+		a.cache.observe(a.clock.Now())
+	}
 	var claims Claims
 	parser := jwt.NewParser(
 		jwt.WithAudience(Audience),
@@ -247,6 +267,13 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		if claims.Issuer != localIssuer || claims.ID == "" {
 			return nil, errInvalid
 		}
+		if a.cache != nil && a.cache.token(claims.ID, claims.Subject, claims.SessionID) {
+			return p, nil
+		}
+		var epoch uint64
+		if a.cache != nil {
+			epoch = a.cache.snapshot()
+		}
 		t, err := a.cfg.Store.Tokens().GetToken(ctx, claims.ID)
 		if flux.IsCode(err, flux.ENotFound) {
 			return nil, ErrRevoked // revoked, or its user was deleted
@@ -256,6 +283,9 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		}
 		if t.UserID != claims.Subject || t.SessionID != claims.SessionID {
 			return nil, errInvalid
+		}
+		if a.cache != nil {
+			a.cache.putToken(epoch, t.ID, t.UserID, t.SessionID, claims.ExpiresAt.Time)
 		}
 	}
 	return p, nil
