@@ -107,10 +107,11 @@ func codes(m *vegeta.Metrics) string {
 		if i > 0 {
 			b.WriteByte(' ')
 		}
+		name := k
 		if k == "0" {
-			k = "err"
+			name = "err"
 		}
-		fmt.Fprintf(&b, "%s:%d", k, m.StatusCodes[k])
+		fmt.Fprintf(&b, "%s:%d", name, m.StatusCodes[k])
 	}
 	return b.String()
 }

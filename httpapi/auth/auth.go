@@ -95,13 +95,15 @@ type Config struct {
 	// DefaultMinPasswordLength (6, as Supabase's).
 	MinPasswordLength int
 
-	// CacheTTL is how long a verified local token and a user row are
-	// trusted without a store round trip (see DefaultCacheTTL, 10s); a
-	// negative value turns the cache off. Revocations made through this
-	// Authenticator (or reported to Revoked, or through a store passed
-	// through Watch) take effect at once here and, with Peers, on the other
-	// replicas as soon as the announcement arrives; any other change to a
-	// token or a user row is seen within CacheTTL.
+	// CacheTTL is how long a verified token (its signature, its claims
+	// and, in local mode, its record in the store) and a user row are
+	// trusted without verifying or reading them again (see
+	// DefaultCacheTTL, 10s); a negative value turns the cache off.
+	// Revocations made through this Authenticator (or reported to Revoked,
+	// or through a store passed through Watch) take effect at once here
+	// and, with Peers, on the other replicas as soon as the announcement
+	// arrives; any other change to a token or a user row is seen within
+	// CacheTTL.
 	CacheTTL time.Duration
 	// CacheSize caps the tokens and the users the cache holds; 0 means
 	// DefaultCacheSize.
@@ -232,8 +234,13 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 
 // Verify checks a token and returns its caller.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, error) {
+	var epoch uint64
 	if a.cache != nil {
 		a.cache.observe(a.clock.Now())
+		if p := a.cache.token(token); p != nil {
+			return p, nil
+		}
+		epoch = a.cache.snapshot()
 	}
 	var claims Claims
 	parser := jwt.NewParser(
@@ -267,13 +274,6 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		if claims.Issuer != localIssuer || claims.ID == "" {
 			return nil, errInvalid
 		}
-		if a.cache != nil && a.cache.token(claims.ID, claims.Subject, claims.SessionID) {
-			return p, nil
-		}
-		var epoch uint64
-		if a.cache != nil {
-			epoch = a.cache.snapshot()
-		}
 		t, err := a.cfg.Store.Tokens().GetToken(ctx, claims.ID)
 		if flux.IsCode(err, flux.ENotFound) {
 			return nil, ErrRevoked // revoked, or its user was deleted
@@ -284,9 +284,9 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		if t.UserID != claims.Subject || t.SessionID != claims.SessionID {
 			return nil, errInvalid
 		}
-		if a.cache != nil {
-			a.cache.putToken(epoch, t.ID, t.UserID, t.SessionID, claims.ExpiresAt.Time)
-		}
+	}
+	if a.cache != nil {
+		a.cache.putToken(epoch, token, p, claims.ExpiresAt.Time)
 	}
 	return p, nil
 }

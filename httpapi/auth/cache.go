@@ -11,7 +11,7 @@ import (
 
 // Defaults of the authentication cache (see Config.CacheTTL).
 const (
-	// DefaultCacheTTL is how long a verified local token and a user row
+	// DefaultCacheTTL is how long a verified token and a user row
 	// are trusted without asking the store again. It bounds how long a
 	// revocation or a change made where this replica does not hear of it
 	// (a peer whose notification was lost, a write by another process on
@@ -33,7 +33,8 @@ type Peers interface {
 	Publish(ctx context.Context, userID string) error
 }
 
-// cache holds verified local tokens (by jti) and user rows (by id) for a
+// cache holds verified tokens (by their text, with their caller) and user
+// rows (by id) for a
 // short TTL, so that a request of a known caller makes no store round trip
 // before its handler. Every entry is dropped when its user is forgotten.
 // An entry read from the store is kept only when nothing was forgotten
@@ -57,8 +58,8 @@ type cache struct {
 // An entry is trusted from its at (when it was read) until its until; a
 // clock that went back before at (a clock step) does not trust it either.
 type tokenEntry struct {
-	userID, sessionID string
-	at, until         time.Time
+	p         Principal
+	at, until time.Time
 }
 
 type userEntry struct {
@@ -115,19 +116,25 @@ func (c *cache) snapshot() uint64 {
 	return c.epoch
 }
 
-// token reports whether the token with jti id is known to belong to that
-// user and session and has not outlived the TTL.
-func (c *cache) token(id, userID, sessionID string) bool {
+// token returns a copy of the caller of a token verified within the TTL
+// (and before its expiry), or nil.
+func (c *cache) token(raw string) *Principal {
 	now := c.clock.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.tokens[id]
-	return ok && e.userID == userID && e.sessionID == sessionID && fresh(now, e.at, e.until)
+	e, ok := c.tokens[raw]
+	if !ok || !fresh(now, e.at, e.until) {
+		return nil
+	}
+	p := e.p
+	return &p
 }
 
-// putToken remembers a token verified in the store, unless something was
-// forgotten since epoch. expires is the token's own expiry.
-func (c *cache) putToken(epoch uint64, id, userID, sessionID string, expires time.Time) {
+// putToken remembers a verified token (raw, its text) and its caller,
+// unless something was forgotten since epoch. expires is the token's own
+// expiry: past it, the token is verified again (and refused).
+func (c *cache) putToken(epoch uint64, raw string, p *Principal, expires time.Time) {
+	userID := p.UserID
 	at := c.clock.Now()
 	until := at.Add(c.ttl)
 	if expires.Before(until) {
@@ -152,8 +159,8 @@ func (c *cache) putToken(epoch uint64, id, userID, sessionID string, expires tim
 	if ue.tokens == nil {
 		ue.tokens = map[string]struct{}{}
 	}
-	ue.tokens[id] = struct{}{}
-	c.tokens[id] = tokenEntry{userID: userID, sessionID: sessionID, at: at, until: until}
+	ue.tokens[raw] = struct{}{}
+	c.tokens[raw] = tokenEntry{p: *p, at: at, until: until}
 }
 
 // user returns a copy of the cached row of the user, or nil.
@@ -222,7 +229,7 @@ func (c *cache) evictLocked() {
 	for id, e := range c.tokens {
 		if !fresh(now, e.at, e.until) {
 			delete(c.tokens, id)
-			if ue := c.users[e.userID]; ue != nil {
+			if ue := c.users[e.p.UserID]; ue != nil {
 				delete(ue.tokens, id)
 			}
 		}

@@ -44,20 +44,32 @@ func (c *stmtCache) get(ctx context.Context, query string) *sql.Stmt {
 	if ok || !cacheable(query) {
 		return st
 	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.prepareLocked(ctx, query)
+	return c.prepare(ctx, query)
 }
 
-func (c *stmtCache) prepareLocked(ctx context.Context, query string) *sql.Stmt {
-	if st, ok := c.m[query]; ok {
-		return st
-	}
-	if len(c.m) >= maxCachedStmts {
+// prepare prepares query on the pool and keeps it, or returns nil when the
+// cache is full or preparing failed. The lock is not held while preparing,
+// which waits for a connection: a transaction holding one may be waiting
+// for the lock.
+func (c *stmtCache) prepare(ctx context.Context, query string) *sql.Stmt {
+	c.mu.RLock()
+	full := len(c.m) >= maxCachedStmts
+	c.mu.RUnlock()
+	if full {
 		return nil
 	}
 	st, err := c.db.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[query]; ok {
+		_ = st.Close()
+		return old
+	}
+	if len(c.m) >= maxCachedStmts {
+		_ = st.Close()
 		return nil
 	}
 	c.m[query] = st
@@ -92,10 +104,14 @@ func (c *stmtCache) preparePending(ctx context.Context) {
 		return
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
+	var qs []string
 	for q := range c.pending {
-		c.prepareLocked(ctx, q)
+		qs = append(qs, q)
 		delete(c.pending, q)
+	}
+	c.mu.Unlock()
+	for _, q := range qs {
+		c.prepare(ctx, q)
 	}
 }
 
