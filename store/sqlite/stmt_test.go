@@ -1,6 +1,8 @@
 package sqlite_test
 
 import (
+	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -49,4 +51,52 @@ func BenchmarkRequestQueries(b *testing.B) {
 			i++
 		}
 	})
+}
+
+// TestStatementCacheUnderConcurrentWrites: writers that queue for the one
+// writer connection while statements are first prepared all finish (the
+// first version deadlocked: a preparation held the cache's lock while
+// waiting for the connection a transaction held, and the transaction
+// waited for the lock).
+func TestStatementCacheUnderConcurrentWrites(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s := open(t, nil)
+	u := flux.NewUser(flux.NewID(), "w@example.com", "W")
+	if err := s.Users().CreateUser(ctx, u); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
+	var wg sync.WaitGroup
+	errs := make(chan error, 16)
+	for g := range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 20 {
+				at := start.Add(time.Duration(g*100+i) * time.Hour)
+				e := &flux.CalendarEvent{UserID: u.ID, Title: "E", Start: at, End: at.Add(time.Hour)}
+				err := s.Calendar().CreateEvent(ctx, e)
+				if err == nil {
+					err = s.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+						_, err := tx.Calendar().GetEvent(ctx, u.ID, e.ID)
+						return err
+					})
+				}
+				if err == nil {
+					_, err = s.Users().GetUser(ctx, u.ID)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
 }
