@@ -5,10 +5,13 @@
 #
 # It builds fluxload and bare (and fluxd, when no binary is given), starts
 # bare and a fresh fluxd (SQLite in a temporary directory, or a fresh
-# PostgreSQL database on $BENCH_PG, default postgres://postgres@127.0.0.1:5432),
+# PostgreSQL database on $BENCH_PG, default postgres://postgres@127.0.0.1:5432,
+# with $BENCH_PG_PARAMS added to its URL, e.g. synchronous_commit=off),
 # mints a token, gives the user 8 tasks today and 3 goals, measures each
-# route at the given connections (64) for the given seconds (10), and then
-# POST /api/v1/calendar/events at 8 connections. Pass an older fluxd
+# route at the given connections (64) for the given seconds (10), then
+# POST /api/v1/calendar/events at 8 connections, then the bare handler and
+# GET /api/v1/tasks/today at a constant $BENCH_RATE (default 2000) req/s,
+# whose latencies are those of an unsaturated server. Pass an older fluxd
 # binary to compare versions with the same load.
 set -eu
 store=${1:-sqlite}
@@ -31,7 +34,7 @@ if [ "$store" = postgres ]; then
 	db=fluxbench_$$
 	psql "$pg/postgres" -qc "CREATE DATABASE $db" >/dev/null
 	trap 'kill $(cat "$dir"/*.pid 2>/dev/null) 2>/dev/null || true; sleep 1; psql "$pg/postgres" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; rm -rf "$dir"' EXIT INT TERM
-	export DATABASE_URL="$pg/$db?sslmode=disable"
+	export DATABASE_URL="$pg/$db?sslmode=disable${BENCH_PG_PARAMS:+&$BENCH_PG_PARAMS}"
 fi
 "$dir/bare" -addr 127.0.0.1:$bport & echo $! >"$dir/bare.pid"
 "$bin" serve >"$dir/fluxd.log" 2>&1 & echo $! >"$dir/fluxd.pid"
@@ -54,3 +57,5 @@ echo "$bin on $store"
 "$dir/fluxload" -url "$api" -token "$token" -conns "$conns" -duration "${secs}s" -bare "http://127.0.0.1:$bport/" \
 	-route 'GET /health' -route 'GET /api/v1/tasks/today' -route 'GET /api/v1/goals'
 "$dir/fluxload" -url "$api" -token "$token" -conns 8 -duration "${secs}s" -route 'POST /api/v1/calendar/events'
+"$dir/fluxload" -url "$api" -token "$token" -conns "$conns" -duration "${secs}s" -rate "${BENCH_RATE:-2000}" \
+	-bare "http://127.0.0.1:$bport/" -route 'GET /api/v1/tasks/today'

@@ -136,11 +136,15 @@ func routeMode(ctx context.Context, c config, routes []string, out io.Writer) er
 	}
 	var rows []*stats
 	var base float64
+	rate := 0
+	if c.open {
+		rate = c.rate
+	}
 	one := func(name string, tr vegeta.Targeter) {
 		if c.warmup > 0 {
-			attack(ctx, tr, 0, c.conns, c.warmup, func(*vegeta.Result) string { return "" })
+			attack(ctx, tr, rate, c.conns, c.warmup, func(*vegeta.Result) string { return "" })
 		}
-		st := attack(ctx, tr, 0, c.conns, c.duration, func(*vegeta.Result) string { return name })
+		st := attack(ctx, tr, rate, c.conns, c.duration, func(*vegeta.Result) string { return name })
 		rows = append(rows, st...)
 	}
 	if c.bare != "" {
@@ -155,7 +159,11 @@ func routeMode(ctx context.Context, c config, routes []string, out io.Writer) er
 		}
 		one(routes[i], bodies(t))
 	}
-	fmt.Fprintf(out, "%d connections, %s each\n", c.conns, c.duration)
+	if c.open {
+		fmt.Fprintf(out, "%d req/s on up to %d connections, %s each\n", rate, c.conns, c.duration)
+	} else {
+		fmt.Fprintf(out, "%d connections, %s each\n", c.conns, c.duration)
+	}
 	printTable(out, rows, base)
 	return ctx.Err()
 }

@@ -54,7 +54,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	var routes multiFlag
 	fs.StringVar(&c.url, "url", "http://127.0.0.1:8080", "fluxd's base URL")
 	fs.StringVar(&c.token, "token", os.Getenv("FLUX_TOKEN"), "bearer token (default $FLUX_TOKEN)")
-	fs.IntVar(&c.rate, "rate", 100, "mix mode: requests per second")
+	fs.IntVar(&c.rate, "rate", 100, "requests per second (route mode: only when given, else as many as -conns in flight allow)")
 	fs.DurationVar(&c.duration, "duration", 10*time.Second, "how long each attack lasts")
 	fs.IntVar(&c.conns, "conns", 64, "connections (and, in route mode, requests in flight)")
 	fs.Var(&routes, "route", "route mode: `METHOD /path` to measure at -conns (repeatable)")
@@ -69,6 +69,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("-conns and -duration must be positive")
 	}
 	if len(routes) > 0 {
+		// In route mode -rate, when given, replaces the closed loop with a
+		// constant rate: latencies without the queueing of a saturated server.
+		c.open = false
+		fs.Visit(func(f *flag.Flag) { c.open = c.open || f.Name == "rate" })
 		return routeMode(ctx, c, routes, out)
 	}
 	if c.token == "" {
@@ -86,4 +90,5 @@ type config struct {
 	rate, conns      int
 	tasks            int
 	duration, warmup time.Duration
+	open             bool // route mode at a constant rate
 }
