@@ -171,7 +171,6 @@ func (t cachedTx) ExecContext(ctx context.Context, query string, args ...any) (s
 	return t.Tx.ExecContext(ctx, query, args...)
 }
 
-
 func (t cachedTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	if st := t.c.lookup(query); st != nil {
 		return t.Tx.StmtContext(ctx, st).QueryRowContext(ctx, args...)
