@@ -282,9 +282,9 @@ func (a *Authenticator) revoked(ctx context.Context, userID string) {
 // (an account deleted): it forgets them here and announces it to the peers.
 func (a *Authenticator) Revoked(ctx context.Context, userID string) { a.revoked(ctx, userID) }
 
-// User returns the user of p: from the cache, or through load (which reads
-// or creates the row), remembered for the cache TTL. It returns a copy the
-// caller may keep.
+// User returns the user with userID: from the cache, or through load
+// (which reads or creates the row), remembered for the cache TTL. It
+// returns a copy the caller may keep.
 func (a *Authenticator) User(ctx context.Context, userID string, load func(ctx context.Context) (*flux.User, error)) (*flux.User, error) {
 	if a.cache == nil {
 		return load(ctx)
