@@ -123,6 +123,12 @@ type ArticleStore interface {
 	SearchChunks(ctx context.Context, query string, k int, f ChunkFilter) ([]ChunkMatch, error)
 	// CountChunks returns the number of chunks stored, of every article.
 	CountChunks(ctx context.Context) (int, error)
+	// ArticlesVersion returns the catalog's version: a number that every
+	// committed PutArticle and DeleteArticle increases, in its own
+	// transaction, whichever process made it. A process that keeps
+	// articles in memory (rag.StoreIndex) compares it to tell whether
+	// another process changed the library.
+	ArticlesVersion(ctx context.Context) (int64, error)
 }
 
 // ValidArticleID reports whether id is an article id: 1 to

@@ -3,6 +3,9 @@ package flux
 import (
 	"errors"
 	"fmt"
+	"io"
+	"slices"
+	"strings"
 )
 
 // Error codes. Each maps to one HTTP status in httpapi; a caller branches on
@@ -37,30 +40,94 @@ type Error struct {
 	Err     error
 }
 
-// Error implements error.
+// Error implements error: the code, the message, every field error
+// ("invalid: invalid busy: busy[0].kind: is required; busy[1].end: is
+// required") and, last, the cause. It is for logs and tests; a client sees
+// ErrorMessage and Fields.
 func (e *Error) Error() string {
-	switch {
-	case e.Err != nil && e.Message != "":
-		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
-	case e.Err != nil:
-		return fmt.Sprintf("%s: %v", e.Code, e.Err)
-	default:
-		return fmt.Sprintf("%s: %s", e.Code, e.Message)
+	var b strings.Builder
+	b.WriteString(e.Code)
+	if e.Message != "" {
+		b.WriteString(": ")
+		b.WriteString(e.Message)
 	}
+	if len(e.Fields) > 0 {
+		b.WriteString(": ")
+		b.WriteString(fieldText(e.Fields))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	return b.String()
 }
 
 // Unwrap returns the cause.
 func (e *Error) Unwrap() error { return e.Err }
 
 // Errorf returns an *Error with the given code and a formatted message.
-// A %w verb in format wraps its argument as the cause, as fmt.Errorf does.
+// A %w verb wraps its argument as the cause, as fmt.Errorf does, but the
+// cause's text never enters Message, which is shown to clients: in Message
+// a %w argument reads as its own safe message when it is an *Error with a
+// code other than EInternal (what ErrorMessage would show), and as nothing
+// otherwise, separators left dangling at the end trimmed. Error() still
+// ends with the cause's full text, for logs.
 func Errorf(code, format string, args ...any) *Error {
 	wrapped := fmt.Errorf(format, args...)
 	e := &Error{Code: code, Message: wrapped.Error()}
-	if u := errors.Unwrap(wrapped); u != nil {
-		e.Err = u
+	u := errors.Unwrap(wrapped)
+	var us []error
+	if multi, ok := wrapped.(interface{ Unwrap() []error }); ok {
+		us = multi.Unwrap()
 	}
+	if u == nil && len(us) == 0 {
+		return e
+	}
+	if u != nil {
+		e.Err = u
+	} else {
+		e.Err = errors.Join(us...)
+	}
+	safe := make([]any, len(args))
+	for i, a := range args {
+		if err, ok := a.(error); ok && (err == u || slices.Contains(us, err)) {
+			a = safeText{err}
+		}
+		safe[i] = a
+	}
+	msg := strings.ReplaceAll(format, "%w", "%v")
+	e.Message = strings.TrimRight(fmt.Sprintf(msg, safe...), " :;,-")
 	return e
+}
+
+// fieldText lists field errors as "field: message; field: message".
+func fieldText(fs []FieldError) string {
+	var b strings.Builder
+	for i, f := range fs {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		if f.Field != "" {
+			b.WriteString(f.Field)
+			b.WriteString(": ")
+		}
+		b.WriteString(f.Message)
+	}
+	return b.String()
+}
+
+// safeText prints an error as the text a client may see: the message of a
+// non-internal *Error, or nothing.
+type safeText struct{ err error }
+
+// Format implements fmt.Formatter.
+func (s safeText) Format(f fmt.State, _ rune) {
+	var e *Error
+	if errors.As(s.err, &e) && e.Code != EInternal {
+		if m := ErrorMessage(e); m != "Internal server error" {
+			_, _ = io.WriteString(f, m)
+		}
+	}
 }
 
 // Invalid returns an EInvalid error listing the given field problems.
@@ -94,8 +161,13 @@ func ErrorMessage(err error) string {
 		return ""
 	}
 	var e *Error
-	if errors.As(err, &e) && e.Code != EInternal && e.Message != "" {
-		return e.Message
+	if errors.As(err, &e) && e.Code != EInternal {
+		if e.Message != "" {
+			return e.Message
+		}
+		if len(e.Fields) > 0 {
+			return fieldText(e.Fields)
+		}
 	}
 	return "Internal server error"
 }

@@ -201,7 +201,74 @@ func TestLocation(t *testing.T) {
 			t.Errorf("Location(%q) = %v, want UTC", name, l)
 		}
 	}
+}
+
+// TestLocationReportsUnknownZone: a stored zone the zone database does not
+// know is read as UTC, but reported, once per name.
+func TestLocationReportsUnknownZone(t *testing.T) {
+	var reported []string
+	defer flux.SetUnknownZoneHook(func(name string, err error) {
+		if err == nil {
+			t.Errorf("%s reported without an error", name)
+		}
+		reported = append(reported, name)
+	})()
+	for _, name := range []string{"Atlantis/Capital", "", "Europe/Berlin", "Atlantis/Capital", "Atlantis/Harbour"} {
+		flux.Location(name)
+	}
+	if d := cmp.Diff([]string{"Atlantis/Capital", "Atlantis/Harbour"}, reported); d != "" {
+		t.Errorf("reported (-want +got):\n%s", d)
+	}
 	if _, err := flux.LoadLocation("Local"); err == nil {
 		t.Error("LoadLocation(Local) accepted")
+	}
+}
+
+func TestErrorText(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  *flux.Error
+		want string
+	}{
+		{flux.Invalid("", flux.FieldError{Field: "busy[0].kind", Message: "is required"}), "invalid: busy[0].kind: is required"},
+		{flux.Invalid("invalid busy", flux.FieldError{Field: "busy[0].kind", Message: "is required"}, flux.FieldError{Field: "busy[1].end", Message: "is before start"}),
+			"invalid: invalid busy: busy[0].kind: is required; busy[1].end: is before start"},
+		{&flux.Error{Code: flux.EUnavailable, Message: "pinecone is unavailable", Err: io.ErrUnexpectedEOF}, "unavailable: pinecone is unavailable: unexpected EOF"},
+		{flux.NotFound("goal"), "not_found: goal not found"},
+	} {
+		if got := tc.err.Error(); got != tc.want {
+			t.Errorf("Error() = %q, want %q", got, tc.want)
+		}
+	}
+	if got := flux.ErrorMessage(flux.Invalid("", flux.FieldError{Field: "title", Message: "is required"})); got != "title: is required" {
+		t.Errorf("ErrorMessage of an invalid error with fields only = %q", got)
+	}
+}
+
+func TestErrorfKeepsCauseOutOfMessage(t *testing.T) {
+	t.Parallel()
+	secret := errors.New(`dial tcp 10.0.0.7:5432: password authentication failed for user "flux"`)
+	for _, tc := range []struct {
+		err     *flux.Error
+		message string
+	}{
+		{flux.Errorf(flux.EUnavailable, "the store is unavailable: %w", secret), "the store is unavailable"},
+		{flux.Errorf(flux.EConflict, "slot taken: %w", io.ErrClosedPipe), "slot taken"},
+		{flux.Errorf(flux.EInvalid, "task %s: %w", "t1", flux.Invalid("bad rule")), "task t1: bad rule"},
+		{flux.Errorf(flux.EInvalid, "task %s: %w", "t1", flux.Errorf(flux.EInternal, "boom")), "task t1"},
+		{flux.Errorf(flux.EUnavailable, "%w", fmt.Errorf("wrapped: %w", secret)), ""},
+	} {
+		if tc.err.Message != tc.message {
+			t.Errorf("Message = %q, want %q", tc.err.Message, tc.message)
+		}
+		if strings.Contains(tc.err.Message, "password") || strings.Contains(flux.ErrorMessage(tc.err), "password") {
+			t.Errorf("the cause's text leaked into the message: %q", tc.err.Message)
+		}
+		if tc.err.Err == nil || !strings.Contains(tc.err.Error(), tc.err.Err.Error()) {
+			t.Errorf("Error() = %q does not end with the cause", tc.err.Error())
+		}
+	}
+	if e := flux.Errorf(flux.EUnavailable, "down: %w", secret); !errors.Is(e, secret) {
+		t.Error("Errorf does not wrap the cause")
 	}
 }

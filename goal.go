@@ -70,6 +70,7 @@ func (g *Goal) Validate() error {
 	if g.TargetWeeks < 0 || g.TargetWeeks > 520 {
 		fs = append(fs, FieldError{"target_weeks", "must be between 0 and 520"})
 	}
+	fs = append(fs, TextErrors("", g)...)
 	if len(fs) > 0 {
 		return Invalid("invalid goal", fs...)
 	}

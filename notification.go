@@ -215,7 +215,11 @@ type Pattern struct {
 	ID     string `json:"id"`
 	UserID string `json:"user_id"`
 	// Type is e.g. "time_avoidance", "completion_streak", "best_time".
-	Type        string `json:"pattern_type"`
+	Type string `json:"pattern_type"`
+	// Key names the pattern among the user's patterns of its Type (for
+	// example "Monday 19:00-20:00" for an avoided slot); SyncPatterns
+	// matches by (Type, Key). Empty for a pattern without one.
+	Key         string `json:"pattern_key"`
 	Description string `json:"description"`
 	// Data is the observation as a JSON object.
 	Data json.RawMessage `json:"data"`

@@ -282,6 +282,14 @@ type PatternStore interface {
 	UpdatePattern(ctx context.Context, userID, id string, fn func(*Pattern) error) (*Pattern, error)
 	// DeletePattern deletes one of the user's patterns.
 	DeletePattern(ctx context.Context, userID, id string) error
+	// SyncPatterns replaces, in one transaction, the user's stored
+	// patterns of the given types with ps (each of one of those types),
+	// matched by (Type, Key): a stored pattern with a UserOverride is kept
+	// as it is; a stored one without takes the matching pattern's
+	// Description, Data and Confidence, and is deleted when nothing in ps
+	// matches it; a pattern of ps that matches nothing stored is created.
+	// ENotFound when the user does not exist.
+	SyncPatterns(ctx context.Context, userID string, types []string, ps []Pattern) error
 }
 
 // LocalToken records a token minted in local auth mode, so it can be revoked

@@ -168,6 +168,7 @@ func (t *Task) Validate() error {
 	if t.GoalID == "" && t.MilestoneID != "" {
 		add("milestone_id", "needs a goal_id")
 	}
+	fs = append(fs, TextErrors("", t)...)
 	if len(fs) > 0 {
 		return Invalid("invalid task", fs...)
 	}
@@ -261,6 +262,7 @@ func (e *CalendarEvent) Validate() error {
 	if !e.Start.IsZero() && !e.End.IsZero() && !e.End.After(e.Start) {
 		fs = append(fs, FieldError{"end", "must be after start"})
 	}
+	fs = append(fs, TextErrors("", e)...)
 	if len(fs) > 0 {
 		return Invalid("invalid calendar event", fs...)
 	}

@@ -3,6 +3,7 @@ package flux
 import (
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"maps"
 	"regexp"
 	"slices"
@@ -224,7 +225,9 @@ func DefaultNotificationPreferences() map[string]any {
 	}
 }
 
-// Location returns the user's time zone, UTC when it is unset or unknown.
+// Location returns the user's time zone, as Location does: UTC when it is
+// unset, and UTC with a warning when this program's zone database does not
+// know it.
 func (u *User) Location() *time.Location { return Location(u.Timezone) }
 
 // zones caches loaded time zones: time.LoadLocation reads the zone
@@ -248,16 +251,45 @@ func LoadLocation(name string) (*time.Location, error) {
 	return l, nil
 }
 
-// Location returns the named time zone, UTC when name is empty or unknown.
+// Location returns the named time zone; an empty name is UTC.
+//
+// A zone is checked where it is set: User.Validate, which every store runs
+// on each write, refuses a name LoadLocation does not know, so a bad zone
+// never reaches the store through Flux. A stored name that is unknown here
+// all the same means this program's zone database differs from the one
+// that accepted it, most often a container without /usr/share/zoneinfo. A
+// program embedding Flux should therefore import time/tzdata (cmd/fluxd
+// does) or ship the zone database.
+//
+// For such a name Location returns UTC, so that reads and the user's own
+// settings page keep working and the user can correct the zone, but never
+// silently: the first time each unknown name is seen it is logged as a
+// warning on slog.Default, naming the zone and the remedy. Callers that
+// must not guess, such as a zone given in a request, use LoadLocation and
+// report its error.
 func Location(name string) *time.Location {
 	if name == "" {
 		return time.UTC
 	}
 	l, err := LoadLocation(name)
 	if err != nil {
+		if _, seen := unknownZones.LoadOrStore(name, true); !seen {
+			unknownZone(name, err)
+		}
 		return time.UTC
 	}
 	return l
+}
+
+// unknownZones holds the unknown zone names Location has reported.
+var unknownZones sync.Map // name -> true
+
+// unknownZone reports a zone name the zone database does not know; a
+// variable so that tests can watch it.
+var unknownZone = func(name string, err error) {
+	slog.Warn("time zone unknown to this program's zone database: using UTC for it; "+
+		"import time/tzdata or install the zone database (tzdata), then check the user's timezone setting",
+		"timezone", name, "error", err.Error())
 }
 
 var (
@@ -340,6 +372,7 @@ func (u *User) Validate() error {
 	default:
 		add("chronotype", "must be morning, evening or neutral")
 	}
+	fs = append(fs, TextErrors("", u)...)
 	if len(fs) > 0 {
 		return Invalid("invalid user settings", fs...)
 	}

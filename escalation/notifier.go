@@ -23,6 +23,8 @@ const (
 	// horizon is how far ahead the sweep, and a task's save, schedule
 	// reminder jobs: a reminder further away is scheduled by a later sweep.
 	horizon = 2 * time.Minute
+	// MaxLearntLead caps the lead a ReminderTiming may ask for.
+	MaxLearntLead = time.Hour
 )
 
 // TaskCloser marks tasks done or missed with all that follows (a recurring
@@ -39,6 +41,15 @@ type Observer interface {
 	TaskClosed(ctx context.Context, tx flux.Stores, before, after *flux.Task) error
 }
 
+// ReminderTiming tells when a user tends to act on a task, so that the
+// first reminder goes out then: the lead before the task's time (0 when
+// nothing is known). The notifier uses it when it is longer than its own
+// lead, up to MaxLearntLead. The pattern observer
+// (*scheduler.PatternService) is one.
+type ReminderTiming interface {
+	ReminderLead(ctx context.Context, st flux.Stores, userID string) (time.Duration, error)
+}
+
 // NotifierOptions tune a Notifier. A nil *NotifierOptions means the
 // defaults.
 type NotifierOptions struct {
@@ -48,6 +59,9 @@ type NotifierOptions struct {
 	Grace time.Duration
 	// Observer, when set, hears of every task that is done or missed.
 	Observer Observer
+	// Timing, when set, moves a user's first reminder earlier, to when they
+	// tend to act.
+	Timing ReminderTiming
 	// Clock tells the time; nil means the system clock.
 	Clock flux.Clock
 	// Logger; nil means slog.Default().
@@ -64,6 +78,7 @@ type Notifier struct {
 	esc      *Service
 	tasks    TaskCloser
 	observer Observer
+	timing   ReminderTiming
 	lead     time.Duration
 	grace    time.Duration
 	clock    flux.Clock
@@ -78,7 +93,7 @@ func NewNotifier(store flux.Store, esc *Service, tasks TaskCloser, opts *Notifie
 	if opts != nil {
 		o = *opts
 	}
-	n := &Notifier{store: store, esc: esc, tasks: tasks, observer: o.Observer, lead: o.Lead, grace: o.Grace, clock: o.Clock, log: o.Logger}
+	n := &Notifier{store: store, esc: esc, tasks: tasks, observer: o.Observer, timing: o.Timing, lead: o.Lead, grace: o.Grace, clock: o.Clock, log: o.Logger}
 	if n.lead <= 0 {
 		n.lead = DefaultLead
 	}
@@ -107,6 +122,9 @@ type RemindArgs struct {
 	UserID      string    `json:"user_id" river:"unique"`
 	TaskID      string    `json:"task_id" river:"unique"`
 	ScheduledAt time.Time `json:"scheduled_at" river:"unique"`
+	// RemindAt is when the reminder goes out; zero means the notifier's
+	// lead before ScheduledAt.
+	RemindAt time.Time `json:"remind_at,omitzero"`
 }
 
 // Kind implements flux.JobArgs.
@@ -123,8 +141,31 @@ func reminderKey(taskID string, at time.Time) string {
 	return fmt.Sprintf("task:%s:%d", taskID, at.Unix())
 }
 
-// remindAt is when the reminder of a task at t goes out.
+// remindAt is when the reminder of a task at t goes out by default.
 func (n *Notifier) remindAt(t time.Time) time.Time { return t.Add(-n.lead) }
+
+// userLead is the lead of a user's first reminder: the notifier's, or the
+// Timing's when longer (at most MaxLearntLead). A failing Timing is logged
+// and the notifier's lead used.
+func (n *Notifier) userLead(ctx context.Context, st flux.Stores, userID string) time.Duration {
+	if n.timing == nil {
+		return n.lead
+	}
+	l, err := n.timing.ReminderLead(ctx, st, userID)
+	if err != nil {
+		n.log.WarnContext(ctx, "notifier: reminder timing unavailable", "user_id", userID, "error", err)
+		return n.lead
+	}
+	return max(n.lead, min(l, MaxLearntLead))
+}
+
+// maxLead is the longest lead any reminder may have.
+func (n *Notifier) maxLead() time.Duration {
+	if n.timing == nil {
+		return n.lead
+	}
+	return max(n.lead, MaxLearntLead)
+}
 
 // due reports whether t is a task whose reminder the notifier sends: open,
 // triggered by time, with a time.
@@ -141,15 +182,22 @@ func (n *Notifier) schedule(ctx context.Context, tx flux.Stores, t *flux.Task) e
 		return nil
 	}
 	now := n.clock.Now()
-	at := n.remindAt(*t.ScheduledAt)
-	if at.After(now.Add(horizon)) || t.ScheduledAt.Add(n.grace).Before(now) {
+	if t.ScheduledAt.After(now.Add(n.maxLead()+horizon)) || t.ScheduledAt.Add(n.grace).Before(now) {
+		return nil
+	}
+	at := t.ScheduledAt.Add(-n.userLead(ctx, tx, t.UserID))
+	if at.After(now.Add(horizon)) {
 		return nil
 	}
 	opts := &flux.JobOptions{Unique: true}
 	if at.After(now) {
 		opts.RunAt = at
 	}
-	_, err := tx.Jobs().Enqueue(ctx, RemindArgs{UserID: t.UserID, TaskID: t.ID, ScheduledAt: flux.StoreTime(*t.ScheduledAt)}, opts)
+	args := RemindArgs{UserID: t.UserID, TaskID: t.ID, ScheduledAt: flux.StoreTime(*t.ScheduledAt)}
+	if !at.Equal(n.remindAt(*t.ScheduledAt)) {
+		args.RemindAt = flux.StoreTime(at)
+	}
+	_, err := tx.Jobs().Enqueue(ctx, args, opts)
 	return err
 }
 
@@ -157,7 +205,11 @@ func (n *Notifier) schedule(ctx context.Context, tx flux.Stores, t *flux.Task) e
 // task and time) when the task is still open at that time.
 func (n *Notifier) Remind(ctx context.Context, a RemindArgs) error {
 	now := n.clock.Now()
-	if d := n.remindAt(a.ScheduledAt).Sub(now); d > time.Second {
+	at := a.RemindAt
+	if at.IsZero() {
+		at = n.remindAt(a.ScheduledAt)
+	}
+	if d := at.Sub(now); d > time.Second {
 		return flux.SnoozeJob(d)
 	}
 	err := n.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
@@ -203,7 +255,7 @@ func (n *Notifier) Sweep(ctx context.Context, _ SweepArgs) error {
 	var errs []error
 	// Reminders: tasks at [now − grace, now + lead + horizon), one
 	// transaction a page.
-	err := eachPage(ctx, n.store, now.Add(-n.grace), now.Add(n.lead+horizon), func(ts []flux.Task) error {
+	err := eachPage(ctx, n.store, now.Add(-n.grace), now.Add(n.maxLead()+horizon), func(ts []flux.Task) error {
 		return n.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
 			for i := range ts {
 				if err := n.schedule(ctx, tx, &ts[i]); err != nil {

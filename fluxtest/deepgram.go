@@ -82,7 +82,7 @@ func NewDeepgram(t testing.TB) *Deepgram {
 	return d
 }
 
-// URL is the base URL to use as DEEPGRAM_BASE_URL.
+// URL is the base URL to use as voice/deepgram's Options.BaseURL (fluxd's DEEPGRAM_BASE_URL).
 func (d *Deepgram) URL() string { return d.srv.URL }
 
 // APIKey returns the API key the fake accepts.

@@ -3,23 +3,14 @@
 // external services Flux talks to, each an httptest server that the real
 // client library is pointed at.
 //
-// The fake OpenAI-compatible server, [LLM], answers chat completions
-// (including JSON-schema structured-output requests) and embeddings. It
-// records every request, checks the bearer token, and plays a queue of
-// scripted replies: content, JSON, an HTTP error status, or a hang that
-// lasts until the client gives up. Point go-openai (or any planner or
-// embedder built on it) at [LLM.URL] with [LLM.APIKey]:
+// [Deepgram] serves Deepgram's token grant (POST /v1/auth/grant) for
+// voice/deepgram.
 //
-//	llm := fluxtest.NewLLM(t)
-//	llm.ReplyJSON(map[string]any{"answer": 42})
-//	cfg := openai.DefaultConfig(llm.APIKey())
-//	cfg.BaseURL = llm.URL()
-//	client := openai.NewClientWithConfig(cfg)
-//
-// The other fakes: [Deepgram] serves Deepgram's token grant
-// (POST /v1/auth/grant) for the voice package; [Pinecone] runs
-// Pinecone's gRPC data plane in process with its HTTP control plane, so that
-// go-pinecone and rag/pinecone are tested against the real protocol.
+// The fakes that link heavy client libraries live in their own packages, so
+// that importing fluxtest for the clock links neither gRPC nor go-openai:
+// fluxtest/openaifake is the OpenAI-compatible API (chat completions and
+// embeddings), fluxtest/pineconefake runs Pinecone's gRPC data plane in
+// process.
 //
 // [PushService] is a Web Push service that webpush-go (and notify/webpush)
 // posts to. It issues browser-like subscriptions ([PushService.Subscribe]),

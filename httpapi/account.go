@@ -91,47 +91,17 @@ func (p *accountPatch) apply(u *flux.User) error {
 
 func (s *Server) accountRoutes() {
 	s.handle(Route{Method: "GET", Path: "/api/v1/account/me", Summary: "The caller's account and settings", Tag: "account",
-		Response: flux.User{}}, func(w http.ResponseWriter, r *http.Request) error {
-		me, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
-		u, err := s.store.Users().GetUser(r.Context(), me.ID)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, u)
-		return nil
-	})
+		Response: flux.User{}}, callerJSON(s, http.StatusOK, func(r *http.Request, me *flux.User) (*flux.User, error) {
+		return s.store.Users().GetUser(r.Context(), me.ID)
+	}))
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/account/me", Summary: "Change any subset of the caller's settings", Tag: "account",
-		Request: accountPatch{}, Response: flux.User{}}, func(w http.ResponseWriter, r *http.Request) error {
-		me, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
-		var p accountPatch
-		if err := decode(w, r, &p); err != nil {
-			return err
-		}
-		u, err := s.store.Users().UpdateUser(r.Context(), me.ID, p.apply)
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, u)
-		return nil
-	})
+		Request: accountPatch{}, Response: flux.User{}}, bodyJSON(s, http.StatusOK, func(r *http.Request, me *flux.User, p accountPatch) (*flux.User, error) {
+		return s.store.Users().UpdateUser(r.Context(), me.ID, p.apply)
+	}))
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/account", Summary: "Delete the caller and everything of theirs", Tag: "account",
-		Status: http.StatusNoContent}, func(w http.ResponseWriter, r *http.Request) error {
-		me, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
-		if err := s.store.Users().DeleteUser(r.Context(), me.ID); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+		Status: http.StatusNoContent}, callerNoContent(s, func(r *http.Request, me *flux.User) error {
+		return s.store.Users().DeleteUser(r.Context(), me.ID)
+	}))
 	s.handle(Route{Method: "GET", Path: "/api/v1/account/export", Summary: "Everything stored of the caller, as JSON", Tag: "account",
 		Response: flux.UserExport{}}, func(w http.ResponseWriter, r *http.Request) error {
 		me, err := s.user(r, "")

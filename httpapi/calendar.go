@@ -112,28 +112,15 @@ func (s *Server) calendarRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "GET", Path: "/api/v1/calendar/events/{id}", Summary: "One of the caller's calendar events", Tag: "calendar",
-		Response: eventView{}}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
+		Response: eventView{}}, callerJSON(s, http.StatusOK, func(r *http.Request, u *flux.User) (eventView, error) {
 		e, err := s.store.Calendar().GetEvent(r.Context(), u.ID, r.PathValue("id"))
 		if err != nil {
-			return err
+			return eventView{}, err
 		}
-		writeJSON(w, http.StatusOK, newEventView(e))
-		return nil
-	})
+		return newEventView(e), nil
+	}))
 	s.handle(Route{Method: "DELETE", Path: "/api/v1/calendar/events/{id}", Summary: "Delete one of the caller's calendar events", Tag: "calendar",
-		Status: http.StatusNoContent}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
-		if err := s.store.Calendar().DeleteEvent(r.Context(), u.ID, r.PathValue("id")); err != nil {
-			return err
-		}
-		w.WriteHeader(http.StatusNoContent)
-		return nil
-	})
+		Status: http.StatusNoContent}, callerNoContent(s, func(r *http.Request, u *flux.User) error {
+		return s.store.Calendar().DeleteEvent(r.Context(), u.ID, r.PathValue("id"))
+	}))
 }

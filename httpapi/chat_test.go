@@ -14,8 +14,10 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
@@ -245,8 +247,8 @@ func TestChatOverHTTP(t *testing.T) {
 
 // routerFake answers the LLM router's requests like a model would: it
 // reads the message and the tasks from the prompt.
-func routerFake(t *testing.T, llm *fluxtest.LLM) {
-	llm.SetHandler(func(req openai.ChatCompletionRequest) fluxtest.Reply {
+func routerFake(t *testing.T, llm *openaifake.LLM) {
+	llm.SetHandler(func(req openai.ChatCompletionRequest) openaifake.Reply {
 		var in struct {
 			Tasks []struct {
 				ID, Title string
@@ -278,7 +280,7 @@ func routerFake(t *testing.T, llm *fluxtest.LLM) {
 			r["node"], r["goal_id"] = planner.NodeModifyGoal, in.Goals[0].ID
 		}
 		b, _ := json.Marshal(r)
-		return fluxtest.Reply{Content: string(b)}
+		return openaifake.Reply{Content: string(b)}
 	})
 }
 
@@ -286,10 +288,10 @@ func routerFake(t *testing.T, llm *fluxtest.LLM) {
 // model, then with the model failing, when the offline router takes over.
 func TestChatWithLLMRouter(t *testing.T) {
 	t.Parallel()
-	llm := fluxtest.NewLLM(t)
+	llm := openaifake.NewLLM(t)
 	routerFake(t, llm)
-	router := planner.NewLLMRouter(planner.LLMConfig{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(),
-		Model: "test/router", Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)}, &planner.OfflineRouter{Times: ChatTimes()})
+	router := plannerai.NewRouter(plannerai.Config{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(), Model: "test/router"},
+		planner.LLMConfig{Timeout: 2 * time.Second, Logger: slog.New(slog.DiscardHandler)}, &planner.OfflineRouter{Times: ChatTimes()})
 	e := newClockedEnv(t, kindSQLite, fluxtest.NewClock(chatNow), router)
 	ana, u := e.token("ana@example.com")
 	conv, _ := e.chat(ana, "", onboardingScript...)
@@ -331,7 +333,7 @@ func TestChatWithLLMRouter(t *testing.T) {
 	}
 
 	// The model fails: the offline router answers the same messages.
-	llm.SetHandler(func(openai.ChatCompletionRequest) fluxtest.Reply { return fluxtest.Reply{Status: 503} })
+	llm.SetHandler(func(openai.ChatCompletionRequest) openaifake.Reply { return openaifake.Reply{Status: 503} })
 	before := len(llm.Requests())
 	_, turns = e.chat(ana, conv, "remind me to call mom tomorrow at 6pm", "move my call to Friday evening", "purple elephants")
 	want = []struct{ node, has string }{

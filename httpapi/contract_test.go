@@ -16,6 +16,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/voice"
+	"github.com/fluxlife/flux/voice/deepgram"
 )
 
 // TestFrontendContract replays every call the original frontend makes
@@ -60,8 +61,12 @@ func (c *contract) setUp(kind storeKind) {
 	dg.SetClock(clock.Now)
 	sched := m.sched
 	goals := planner.NewService(st, nil, &planner.ServiceOptions{Clock: clock, Logger: discard, Placer: sched})
-	vs, err := voice.New(st, voice.Config{BaseURL: dg.URL(), APIKey: dg.APIKey()}, &voice.Options{Clock: clock, Logger: discard,
-		Planner: VoicePlanner(st, goals), Scheduler: sched})
+	minter, err := deepgram.NewMinter(dg.APIKey(), &deepgram.Options{BaseURL: dg.URL(), Clock: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	vs, err := voice.New(st, voice.Config{}, &voice.Options{Clock: clock, Logger: discard, Minter: minter,
+		Planner: goals, Scheduler: sched})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -262,31 +262,21 @@ func (s *Server) goalRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "GET", Path: "/api/v1/goals/{id}", Summary: "One goal with its milestones and their tasks", Tag: "goals",
-		Response: goalView{}}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
+		Response: goalView{}}, callerJSON(s, http.StatusOK, func(r *http.Request, u *flux.User) (goalView, error) {
 		d, err := svc.Goal(r.Context(), u, r.PathValue("id"))
 		if err != nil {
-			return err
+			return goalView{}, err
 		}
-		writeJSON(w, http.StatusOK, newGoalDetailView(d))
-		return nil
-	})
+		return newGoalDetailView(d), nil
+	}))
 	s.handle(Route{Method: "GET", Path: "/api/v1/goals/{id}/tasks", Summary: "The goal's tasks, by time", Tag: "goals",
-		Response: []taskView{}}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
+		Response: []taskView{}}, callerJSON(s, http.StatusOK, func(r *http.Request, u *flux.User) ([]taskView, error) {
 		ts, err := svc.GoalTasks(r.Context(), u, r.PathValue("id"))
 		if err != nil {
-			return err
+			return nil, err
 		}
-		writeJSON(w, http.StatusOK, newTaskViews(ts))
-		return nil
-	})
+		return newTaskViews(ts), nil
+	}))
 	s.handle(Route{Method: "POST", Path: "/api/v1/goals/{id}/replan", Summary: "A new plan version with feedback; done and missed tasks stay", Tag: "goals", OptionalBody: true,
 		Request: goalReplanRequest{}, Response: goalView{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
@@ -307,18 +297,13 @@ func (s *Server) goalRoutes() {
 		return nil
 	}))
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/goals/{id}/abandon", Summary: "Abandon the goal; its open tasks are cancelled", Tag: "goals",
-		Response: abandonResponse{}}, func(w http.ResponseWriter, r *http.Request) error {
-		u, err := s.user(r, "")
-		if err != nil {
-			return err
-		}
+		Response: abandonResponse{}}, callerJSON(s, http.StatusOK, func(r *http.Request, u *flux.User) (abandonResponse, error) {
 		d, err := svc.Abandon(r.Context(), u, r.PathValue("id"))
 		if err != nil {
-			return err
+			return abandonResponse{}, err
 		}
-		writeJSON(w, http.StatusOK, abandonResponse{GoalID: d.Goal.ID, goalView: newGoalDetailView(d)})
-		return nil
-	})
+		return abandonResponse{GoalID: d.Goal.ID, goalView: newGoalDetailView(d)}, nil
+	}))
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/goals/{id}/modify", Summary: "Change the goal's plan in words (ChatMessageResponse)", Tag: "goals",
 		Request: goalModifyRequest{}, Response: goalModifyResponse{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")

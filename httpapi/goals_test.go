@@ -13,8 +13,10 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -529,11 +531,11 @@ func TestGoalConversationAdmin(t *testing.T) {
 func TestGoalsWithLLMPlanner(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
-	fake := fluxtest.NewLLM(t)
-	withGoalServer(e, planner.New(planner.LLMConfig{
-		BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Model: "test/model",
-		Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler),
-	}))
+	fake := openaifake.NewLLM(t)
+	withGoalServer(e, plannerai.NewPlanner(
+		plannerai.Config{BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Model: "test/model"},
+		planner.LLMConfig{Timeout: 5 * time.Second, Logger: slog.New(slog.DiscardHandler)},
+	))
 	alice, _ := e.token("alice@example.com")
 
 	var ms []map[string]any

@@ -82,8 +82,12 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			}
 			return err == nil
 		})
+		pat := flux.Pattern{UserID: a.ID, Type: "avoidance", Key: "Monday 19:00-20:00", Description: "Call the bank", Confidence: 0.6}
+		if err := e.store.Patterns().CreatePattern(context.Background(), &pat); err != nil {
+			t.Fatal(err)
+		}
 		ids := []string{g.ID, task.ID, ev.ID, conv.ConversationID, g.Milestones[0].ID, g.Milestones[0].Tasks[0].ID,
-			esc.Escalation.ID, *wa.Data.MessageSID, wa.Data.NotificationID, chat.ConversationID}
+			esc.Escalation.ID, *wa.Data.MessageSID, wa.Data.NotificationID, chat.ConversationID, pat.ID, a.ID}
 
 		before, err := e.store.Users().ExportUser(context.Background(), a.ID)
 		if err != nil {
@@ -113,6 +117,10 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			"GET /api/escalation-demo/escalations/{id}":              ``,
 			"POST /api/escalation-demo/escalations/{id}/acknowledge": ``,
 			"POST /api/escalation-demo/escalations/{id}/cancel":      ``,
+			"GET /api/pattern-observer/patterns/{user_id}":           ``,
+			"GET /api/v1/patterns/{id}":                              ``,
+			"PATCH /api/v1/patterns/{id}":                            `{"user_override": {"dismissed": true}}`,
+			"DELETE /api/v1/patterns/{id}":                           ``,
 		}
 		tried := 0
 		for _, rt := range e.srv.Routes() {
@@ -159,6 +167,8 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 			{"POST", "/notifications/push", `{"notification": {"title": "x", "body": "y", "task_id": "` + task.ID + `"}}`},
 			{"POST", "/notifications/whatsapp", `{"task_id": "x", "task_title": "y", "recipient_number": "+4915112345678"}`},
 			{"POST", "/notifications/call", `{"task_title": "y", "phone_number": "+4915112345678"}`},
+			{"POST", "/api/pattern-observer/consult", `{"user_id": "` + a.ID + `"}`},
+			{"POST", "/api/pattern-observer/miss-signal", `{"user_id": "` + a.ID + `", "task_id": "` + task.ID + `", "scheduled_at": "2030-01-07T19:00:00Z"}`},
 		} {
 			r := e.do(c.method, c.path, bob, c.body)
 			tried++
@@ -187,7 +197,7 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		for _, p := range []string{"/api/v1/goals", "/api/v1/tasks", "/api/v1/tasks/today", "/api/v1/calendar/events", "/scheduler/tasks", "/api/v1/account/export",
 			"/api/v1/notifications", "/api/v1/notifications?escalation_id=" + esc.Escalation.ID, "/api/escalation-demo/escalations", "/api/status",
 			"/api/escalation-demo/escalations?user_id=" + a.ID, "/api/status?user_id=" + a.ID, "/api/v1/escalation/policies",
-			"/api/v1/chat/history", "/api/v1/chat/conversations", "/api/v1/analytics/overview", "/api/v1/analytics/weekly", "/api/v1/analytics/missed-by-cat", "/api/v1/analytics/goals"} {
+			"/api/v1/chat/history", "/api/v1/chat/conversations", "/api/v1/analytics/overview", "/api/v1/analytics/weekly", "/api/v1/analytics/missed-by-cat", "/api/v1/analytics/goals", "/api/v1/patterns"} {
 			r := e.do("GET", p, bob, nil)
 			if r.Code != 200 || strings.Contains(string(r.Body), a.ID) || strings.Contains(string(r.Body), "Call the bank") {
 				t.Errorf("bob GET %s = %d %s", p, r.Code, r.Body)

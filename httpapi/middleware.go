@@ -25,6 +25,8 @@ const (
 // logInfo is filled in while a request is served and read by the access log.
 type logInfo struct {
 	userID string
+	// pattern is the ServeMux pattern of the matched route, for metrics.
+	pattern string
 }
 
 // requestID returns the request's id ("" outside a request).
@@ -92,6 +94,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx = context.WithValue(ctx, keyLogInfo, info)
 		r = r.WithContext(ctx)
 		rec := &statusRecorder{ResponseWriter: w}
+		done := s.metrics.RequestStarted()
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
@@ -110,6 +113,12 @@ func (s *Server) observe(next http.Handler) http.Handler {
 				attrs = append(attrs, "user_id", info.userID)
 			}
 			s.log.InfoContext(ctx, "http request", attrs...)
+			done()
+			status := rec.status
+			if status == 0 {
+				status = http.StatusOK
+			}
+			s.metrics.ObserveRequest(r.Method, info.pattern, status, time.Since(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})

@@ -46,9 +46,10 @@ func (s *Server) notifyReady() error {
 	return nil
 }
 
-// paidLimited rate limits h when any of channels costs money.
+// paidLimited rate limits h, in Twilio's bucket, when any of channels
+// costs money.
 func (s *Server) paidLimited(h handlerFunc, channels ...flux.Channel) handlerFunc {
-	limited := s.limited(h)
+	limited := s.limitedBy(ProviderTwilio, h)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		if err := s.notifyReady(); err != nil {
 			return err

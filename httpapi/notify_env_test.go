@@ -24,6 +24,9 @@ type machinery struct {
 	store flux.Store
 	sched *scheduler.Service
 	n     *Notify
+	// patterns is the pattern observer: the notifier's Observer, the
+	// scheduler's weights and the notifier's timing, as fluxd wires it.
+	patterns *scheduler.PatternService
 }
 
 type machineryOptions struct {
@@ -44,12 +47,14 @@ func newMachinery(t *testing.T, kind storeKind, o machineryOptions) *machinery {
 	var d *notify.Dispatcher
 	var esc *escalation.Service
 	var nt *escalation.Notifier
+	var ps *scheduler.PatternService
 	m.raw, _ = jobstest.Open(t, string(kind), &jobstest.Options{Clock: o.clock, Register: func(ws *jobs.Workers) error {
 		for _, err := range []error{
 			jobs.Register(ws, func(ctx context.Context, a notify.DeliverArgs) error { return d.Deliver(ctx, a) }),
 			jobs.Register(ws, func(ctx context.Context, a escalation.StepArgs) error { return esc.Step(ctx, a) }),
 			jobs.Register(ws, func(ctx context.Context, a escalation.RemindArgs) error { return nt.Remind(ctx, a) }),
 			jobs.Register(ws, func(ctx context.Context, a escalation.SweepArgs) error { return nt.Sweep(ctx, a) }),
+			jobs.Register(ws, func(ctx context.Context, a scheduler.PatternArgs) error { return ps.Work(ctx, a) }),
 		} {
 			if err != nil {
 				return err
@@ -60,9 +65,11 @@ func newMachinery(t *testing.T, kind storeKind, o machineryOptions) *machinery {
 	d = notify.NewDispatcher(m.raw, &notify.Options{Channels: o.channels, Clock: o.clock, Logger: quiet})
 	esc = escalation.NewService(m.raw, d, &escalation.Options{Clock: o.clock, Logger: quiet})
 	closer := &lateCloser{}
-	nt = escalation.NewNotifier(m.raw, esc, closer, &escalation.NotifierOptions{Clock: o.clock, Logger: quiet})
+	ps = scheduler.NewPatternService(m.raw, &scheduler.PatternOptions{Clock: o.clock, Logger: quiet, Debounce: time.Second})
+	m.patterns = ps
+	nt = escalation.NewNotifier(m.raw, esc, closer, &escalation.NotifierOptions{Clock: o.clock, Logger: quiet, Observer: ps, Timing: ps})
 	m.store = nt.Watch(m.raw)
-	m.sched = scheduler.NewService(m.store, &scheduler.ServiceOptions{Clock: o.clock, Logger: quiet})
+	m.sched = scheduler.NewService(m.store, &scheduler.ServiceOptions{Clock: o.clock, Logger: quiet, Weights: ps})
 	closer.s = m.sched
 	vapid := o.vapid
 	if vapid == "" {

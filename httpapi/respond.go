@@ -80,6 +80,15 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", `Bearer`)
 	}
+	if status == http.StatusTooManyRequests && w.Header().Get("Retry-After") == "" {
+		// Every 429 says when to come back: the error's own wait, else a
+		// minute.
+		wait, ok := flux.RetryAfter(err)
+		if !ok {
+			wait = defaultRetryAfter
+		}
+		setRetryAfter(w, wait)
+	}
 	writeJSON(w, status, body)
 }
 
@@ -167,6 +176,12 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any, strict bool) erro
 			return decodeError(err)
 		}
 		return flux.Invalid("request body must hold a single JSON value")
+	}
+	// One rule for every store: text with NUL characters is refused here,
+	// naming the field, rather than kept by one store and refused by the
+	// other.
+	if fs := flux.TextErrors("", v); len(fs) > 0 {
+		return flux.Invalid("invalid field "+fs[0].Field, fs...)
 	}
 	return nil
 }

@@ -153,7 +153,9 @@ func (s *Server) schedulerRoutes() {
 		}
 		res, err := s.sched.Suggest(r.Context(), u, *body.EventID)
 		if flux.IsCode(err, flux.ENotFound) {
-			return flux.Errorf(flux.EInvalid, "Task %s not found", *body.EventID)
+			// 404 like every route, whether the task is missing or another
+			// user's (the original answered 400 here).
+			return flux.Errorf(flux.ENotFound, "Task %s not found", *body.EventID)
 		}
 		if err != nil {
 			return err

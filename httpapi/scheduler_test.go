@@ -336,7 +336,7 @@ func TestSchedulerCompat(t *testing.T) {
 			detail string
 		}{
 			{map[string]any{"event_id": scheduled.ID}, 400, "Task " + scheduled.ID + " is 'scheduled', not 'drifted'. Only drifted tasks can be rescheduled via suggestions."},
-			{map[string]any{"event_id": "missing"}, 400, "Task missing not found"},
+			{map[string]any{"event_id": "missing"}, 404, "Task missing not found"},
 			{map[string]any{}, 422, "Field required: event_id"},
 		} {
 			r := e.do("POST", "/scheduler/suggest", "", tc.body)
@@ -409,7 +409,7 @@ func TestSchedulerCompat(t *testing.T) {
 			t.Errorf("alice's timeline = %d %s", r.Code, r.Body)
 		}
 		r = e.do("POST", "/scheduler/suggest", alice, map[string]any{"event_id": drifted.ID})
-		if r.Code != 400 {
+		if r.Code != 404 {
 			t.Errorf("alice suggests for the demo user's task = %d %s", r.Code, r.Body)
 		}
 		if code, _, _ := apply(alice, map[string]any{"event_id": drifted.ID, "action": "skip"}); code != 404 {

@@ -16,6 +16,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/httpapi/internal/keyrate"
+	"github.com/fluxlife/flux/httpapi/metrics"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
@@ -46,16 +47,21 @@ type Config struct {
 	// RAG is the article library of the /api/v1/rag routes (a
 	// *rag.Library); nil makes them answer 503 "RAG is not configured".
 	RAG RAG
-	// Planner plans goals; nil means planner.New(planner.LLMConfig{}), the
-	// offline planner.
+	// Planner plans goals; nil means the offline planner
+	// (planner.Offline).
 	Planner planner.Planner
 	// Goals is the goal service of the goal routes; nil means one built
 	// from Planner and Scheduler. Pass the one the voice intents use, so
 	// both share it.
 	Goals *planner.Service
+	// Paid lists the paid providers configured (an LLM key, Deepgram's,
+	// Twilio's account). Only the routes that call one of these are rate
+	// limited, per user, with one bucket per provider; nil limits nothing.
+	Paid []Provider
 	// ExpensivePerMinute and ExpensiveBurst are each user's rate limit on
-	// the routes that call an LLM, Deepgram or Twilio; 0 means
-	// DefaultExpensivePerMinute and DefaultExpensiveBurst.
+	// each paid provider; 0 means DefaultExpensivePerMinute and
+	// DefaultExpensiveBurst, and a negative value of either turns the
+	// limits off.
 	ExpensivePerMinute float64
 	ExpensiveBurst     int
 	// Scheduler serves the task, calendar and scheduling routes and places
@@ -94,6 +100,13 @@ type Config struct {
 	// Chat serves the /api/v1/chat routes; nil means a planner.Chat over
 	// Goals and Scheduler with the offline router and ChatTimes.
 	Chat *planner.Chat
+	// Patterns is the pattern observer of the /api/pattern-observer
+	// routes; nil means one over Store with the default settings and Clock.
+	Patterns *scheduler.PatternService
+	// Metrics records every request by route pattern and serves GET
+	// /metrics to an admin; nil means a new metrics.Metrics of the
+	// server's own.
+	Metrics *metrics.Metrics
 }
 
 // Server serves the Flux HTTP API.
@@ -107,7 +120,7 @@ type Server struct {
 	rag        RAG
 	planner    planner.Planner
 	goals      *planner.Service
-	limiter    *keyrate.Limiter
+	limits     limits
 	sched      *scheduler.Service
 	demoID     string
 	voice      voice.Session
@@ -116,6 +129,8 @@ type Server struct {
 	phoneLimit *keyrate.Limiter
 	notify     *Notify
 	chat       *planner.Chat
+	patterns   *scheduler.PatternService
+	metrics    *metrics.Metrics
 
 	mux     *http.ServeMux
 	routes  []Route
@@ -135,7 +150,7 @@ func New(cfg Config) *Server {
 		// A user changed or deleted here is forgotten by the auth cache.
 		s.store = s.auth.Watch(s.store)
 	}
-	s.limiter = newUserLimiter(cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
+	s.limits = newLimits(paidProviders(cfg), cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
 	s.rag = cfg.RAG
 	if s.log == nil {
 		s.log = slog.Default()
@@ -153,12 +168,18 @@ func New(cfg Config) *Server {
 	if s.goals = cfg.Goals; s.goals == nil {
 		p := s.planner
 		if p == nil {
-			p = planner.New(planner.LLMConfig{Clock: s.clock, Logger: s.log})
+			p = &planner.Offline{Clock: s.clock}
 		}
 		s.goals = planner.NewService(s.store, p, &planner.ServiceOptions{Clock: s.clock, Logger: s.log, Placer: s.sched})
 	}
 	s.voice = cfg.Voice
 	s.notify = cfg.Notify
+	if s.patterns = cfg.Patterns; s.patterns == nil {
+		s.patterns = scheduler.NewPatternService(s.store, &scheduler.PatternOptions{Clock: s.clock, Logger: s.log})
+	}
+	if s.metrics = cfg.Metrics; s.metrics == nil {
+		s.metrics = metrics.New()
+	}
 	if s.chat = cfg.Chat; s.chat == nil {
 		s.chat = planner.NewChat(s.goals, &planner.ChatOptions{Times: ChatTimes(), Scheduler: s.sched, Logger: s.log})
 	}
@@ -265,6 +286,9 @@ func (s *Server) handle(rt Route, h handlerFunc) {
 		pattern += "{$}" // the path itself, not the subtree below it
 	}
 	s.mux.Handle(rt.Method+" "+pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if info, ok := r.Context().Value(keyLogInfo).(*logInfo); ok {
+			info.pattern = r.Pattern
+		}
 		if !rt.Public && !rt.SelfAuth {
 			var err error
 			if rt.DemoUser && s.demoID != "" && r.Header.Get("Authorization") == "" {
@@ -302,6 +326,8 @@ func (s *Server) registerRoutes() {
 	s.escalationRoutes()
 	s.chatRoutes()
 	s.analyticsRoutes()
+	s.patternRoutes()
+	s.metricsRoutes()
 }
 
 func contains(xs []string, x string) bool {

@@ -45,7 +45,7 @@ func newEnv(t *testing.T, kind storeKind, ac auth.Config) *testEnv {
 	// Generous limits: tests of other behaviour must not be throttled;
 	// TestExpensiveRoutesAreRateLimited tests the limit itself.
 	s := New(Config{Store: m.store, Auth: a, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-		ExpensivePerMinute: 60000, ExpensiveBurst: 10000, Scheduler: m.sched, Notify: m.n})
+		ExpensivePerMinute: 60000, ExpensiveBurst: 10000, Scheduler: m.sched, Notify: m.n, Patterns: m.patterns})
 	return &testEnv{t: t, store: m.store, auth: a, srv: s, m: m}
 }
 
@@ -298,7 +298,7 @@ func TestOpenAPIListsExactlyTheRoutes(t *testing.T) {
 func TestExpensiveRoutesAreRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, kindSQLite, auth.Config{})
-	s := New(Config{Store: e.store, Auth: e.auth, Logger: e.srv.log, ExpensivePerMinute: 1, ExpensiveBurst: 2})
+	s := New(Config{Store: e.store, Auth: e.auth, Logger: e.srv.log, Paid: []Provider{ProviderLLM}, ExpensivePerMinute: 1, ExpensiveBurst: 2})
 	e.srv = s
 	alice, _ := e.token("alice@example.com")
 	bob, _ := e.token("bob@example.com")

@@ -157,7 +157,7 @@ func TestDemoUserByEmail(t *testing.T) {
 		if _, err := e.store.Users().GetUserByEmail(ctx, "demo@example.com"); !flux.IsCode(err, flux.ENotFound) {
 			t.Fatalf("the timeline created the demo user: %v", err)
 		}
-		if r := e.do("POST", "/scheduler/suggest", "", map[string]any{"event_id": flux.NewID()}); r.Code != 400 {
+		if r := e.do("POST", "/scheduler/suggest", "", map[string]any{"event_id": flux.NewID()}); r.Code != 404 {
 			t.Errorf("suggest for a demo user not yet signed up = %d %s", r.Code, r.Body)
 		}
 

@@ -295,7 +295,7 @@ func (s *Server) taskRoutes() {
 			fs.add("priority", "must be standard, important or must_not_miss")
 		}
 		t := &flux.Task{
-			Title: strings.TrimSpace(body.Title), Description: body.Description, Priority: prio, DurationMinutes: 30,
+			Title: strings.TrimSpace(body.Title), Description: body.Description, Priority: prio,
 			Deadline: fs.timeField("deadline", body.Deadline), ScheduledAt: fs.timeField("scheduled_at", body.ScheduledAt),
 			EarliestStart: fs.timeField("earliest_start", body.EarliestStart), RecurrenceRule: strings.TrimSpace(body.RecurrenceRule),
 			TriggerType: flux.TriggerType(body.TriggerType), LocationTrigger: strings.TrimSpace(body.LocationTrigger),
@@ -305,25 +305,22 @@ func (s *Server) taskRoutes() {
 		if body.DurationMinutes != nil {
 			t.DurationMinutes = *body.DurationMinutes
 		}
-		if t.TriggerType == "" {
-			t.TriggerType = flux.TriggerTime
-		}
-		if len(fs) > 0 {
+		// An explicit duration of 0 is refused, not defaulted.
+		if len(fs) > 0 || (body.DurationMinutes != nil && *body.DurationMinutes == 0) {
 			probe := *t
 			probe.Status = flux.TaskPending
+			if body.DurationMinutes == nil {
+				probe.DurationMinutes = scheduler.DefaultTaskMinutes
+			}
+			if probe.TriggerType == "" {
+				probe.TriggerType = flux.TriggerTime
+			}
 			fs.taskProblems(&probe)
 			return fs.err("invalid task")
 		}
-		if body.AllowWorkHours != nil {
-			t.AllowWorkHours = *body.AllowWorkHours
-		} else if t.GoalID != "" {
-			g, err := s.store.Goals().GetGoal(r.Context(), u.ID, t.GoalID)
-			if err != nil {
-				return err
-			}
-			t.AllowWorkHours = g.Category == "career"
-		}
-		if err := s.sched.CreateTask(r.Context(), u, t); err != nil {
+		// The task defaults (duration, trigger, work hours under a career
+		// goal) are the scheduler service's.
+		if err := s.sched.CreateTaskWith(r.Context(), u, t, scheduler.CreateOptions{AllowWorkHours: body.AllowWorkHours}); err != nil {
 			return err
 		}
 		writeJSON(w, http.StatusCreated, newTaskView(t))
@@ -424,9 +421,12 @@ func (s *Server) taskRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/tasks/{id}/complete", Summary: "Mark a task done; a recurring task's series advances once; a goal's last open task completes the goal", Tag: "tasks",
-		Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: taskStatusRequest{}, OptionalBody: true, Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
+			return err
+		}
+		if err := decodeTaskStatusBody(w, r); err != nil {
 			return err
 		}
 		t, err := s.sched.Complete(r.Context(), u, r.PathValue("id"))
@@ -437,9 +437,12 @@ func (s *Server) taskRoutes() {
 		return nil
 	})
 	s.handle(Route{Method: "PATCH", Path: "/api/v1/tasks/{id}/missed", Summary: "Mark a task missed; a recurring task's series advances once", Tag: "tasks",
-		Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
+		Request: taskStatusRequest{}, OptionalBody: true, Response: taskStatus{}}, func(w http.ResponseWriter, r *http.Request) error {
 		u, err := s.user(r, "")
 		if err != nil {
+			return err
+		}
+		if err := decodeTaskStatusBody(w, r); err != nil {
 			return err
 		}
 		t, err := s.sched.Missed(r.Context(), u, r.PathValue("id"))

@@ -1,12 +1,10 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/voice"
 )
 
@@ -49,7 +47,7 @@ func requireFields(fields ...[2]string) error {
 
 func (s *Server) voiceRoutes() {
 	s.handle(Route{Method: "POST", Path: "/api/v1/voice/session", Summary: "Start a voice session: a short-lived Deepgram token, the agent config and its ready Settings message", Tag: "voice", OptionalBody: true,
-		Request: voiceSessionRequest{}, Response: voice.SessionInfo{}}, s.limited(func(w http.ResponseWriter, r *http.Request) error {
+		Request: voiceSessionRequest{}, Response: voice.SessionInfo{}}, s.limitedBy(ProviderDeepgram, func(w http.ResponseWriter, r *http.Request) error {
 		var body voiceSessionRequest
 		if err := decodeLenient(w, r, &body); err != nil {
 			return err
@@ -147,29 +145,4 @@ func (s *Server) voiceRoutes() {
 		writeJSON(w, http.StatusOK, c)
 		return nil
 	})
-}
-
-// VoicePlanner returns the voice.GoalPlanner of a server: a goal the voice
-// agent submits is created and planned by goals, as POST /api/v1/goals
-// does (its tasks are placed when goals has a Placer).
-func VoicePlanner(store flux.Store, goals *planner.Service) voice.GoalPlanner {
-	return voicePlanner{store: store, goals: goals}
-}
-
-type voicePlanner struct {
-	store flux.Store
-	goals *planner.Service
-}
-
-// CreateGoal creates and plans the user's goal.
-func (p voicePlanner) CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error) {
-	u, err := p.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return nil, err
-	}
-	d, err := p.goals.CreateGoal(ctx, u, planner.CreateGoalInput{Title: statement, Description: notes, Timeline: timeline, Plan: true})
-	if err != nil {
-		return nil, err
-	}
-	return &d.Goal, nil
 }

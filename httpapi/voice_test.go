@@ -19,6 +19,7 @@ import (
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/voice"
+	"github.com/fluxlife/flux/voice/deepgram"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -47,12 +48,15 @@ func newVoiceEnv(t *testing.T, kind storeKind, withKey bool) *voiceEnv {
 	discard := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sched := scheduler.NewService(e.store, &scheduler.ServiceOptions{Clock: c, Logger: discard})
 	goals := planner.NewService(e.store, nil, &planner.ServiceOptions{Clock: c, Logger: discard, Placer: sched})
-	cfg := voice.Config{BaseURL: dg.URL()}
+	opts := &voice.Options{Clock: c, Logger: discard, Planner: goals, Scheduler: sched}
 	if withKey {
-		cfg.APIKey = dg.APIKey()
+		m, err := deepgram.NewMinter(dg.APIKey(), &deepgram.Options{BaseURL: dg.URL(), Clock: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		opts.Minter = m
 	}
-	vs, err := voice.New(e.store, cfg, &voice.Options{Clock: c, Logger: discard,
-		Planner: VoicePlanner(e.store, goals), Scheduler: sched})
+	vs, err := voice.New(e.store, voice.Config{}, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,15 +523,16 @@ func TestVoiceWithoutKey(t *testing.T) {
 	})
 }
 
-// TestVoiceRoutesAreRateLimited: creating sessions and submitting intents
-// call Deepgram, an LLM or the scheduler; they share the per-user limit.
+// TestVoiceRoutesAreRateLimited: creating sessions calls Deepgram and
+// submitting intents the LLM (when configured); each is limited per user in
+// its provider's bucket.
 func TestVoiceRoutesAreRateLimited(t *testing.T) {
 	t.Parallel()
 	e := newVoiceEnv(t, kindSQLite, true)
 	alice, _ := e.user("alice@example.com")
 	s := e.srv
 	e.srv = New(Config{Store: e.store, Auth: e.auth, Clock: e.clock, Logger: s.log, Scheduler: s.sched, Voice: s.voice,
-		ExpensivePerMinute: 1, ExpensiveBurst: 2})
+		Paid: []Provider{ProviderLLM, ProviderDeepgram}, ExpensivePerMinute: 1, ExpensiveBurst: 1})
 	info := e.session(alice)
 	e.intent(alice, info.SessionID, "c1", "submit_goal_intent", map[string]any{})
 	for _, r := range []response{

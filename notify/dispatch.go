@@ -42,6 +42,17 @@ type Options struct {
 	// the user has not verified (set it when phone verification is
 	// configured).
 	RequireVerifiedPhone bool
+	// Observer, when set, is told the outcome of every send attempt (for
+	// metrics).
+	Observer Observer
+}
+
+// Observer is told the outcome of each attempt to send a notification: its
+// channel, the outcome ("sent", "retry" when it failed and will be tried
+// again, "failed" when it failed for good) and how long the provider took.
+// It is called on the sending goroutine and must be quick.
+type Observer interface {
+	NotificationAttempt(channel flux.Channel, outcome string, took time.Duration)
 }
 
 // DefaultAppURL is the app's base URL when Options.AppURL is empty, as the
@@ -65,6 +76,7 @@ type Dispatcher struct {
 	timeout  time.Duration
 	appURL   string
 	verified bool
+	observer Observer
 }
 
 // NewDispatcher returns a Dispatcher over store. The store needs a job
@@ -78,7 +90,7 @@ func NewDispatcher(store flux.Store, opts *Options) *Dispatcher {
 	d := &Dispatcher{
 		store: store, channels: map[string]Channel{}, clock: o.Clock, log: o.Logger,
 		max: o.MaxAttempts, base: o.RetryBase, maxWait: o.RetryMax, timeout: o.SendTimeout,
-		appURL: strings.TrimRight(o.AppURL, "/"), verified: o.RequireVerifiedPhone,
+		appURL: strings.TrimRight(o.AppURL, "/"), verified: o.RequireVerifiedPhone, observer: o.Observer,
 	}
 	if d.clock == nil {
 		d.clock = flux.SystemClock{}
@@ -450,12 +462,33 @@ func (d *Dispatcher) attempt(ctx context.Context, userID, id string) (outcome, e
 	}
 	m, err := message(n, lastInbound)
 	if err != nil {
-		return d.finish(ctx, n, nil, Permanent(err))
+		o, err := d.finish(ctx, n, nil, Permanent(err))
+		d.observe(n.Channel, o, 0)
+		return o, err
 	}
+	start := time.Now()
 	sctx, cancel := context.WithTimeout(ctx, d.timeout)
 	r, serr := d.channels[string(n.Channel)].Send(sctx, m)
 	cancel()
-	return d.finish(ctx, n, &r, serr)
+	took := time.Since(start)
+	o, err := d.finish(ctx, n, &r, serr)
+	d.observe(n.Channel, o, took)
+	return o, err
+}
+
+// observe tells the Observer, if any, how an attempt ended.
+func (d *Dispatcher) observe(ch flux.Channel, o outcome, took time.Duration) {
+	if d.observer == nil {
+		return
+	}
+	result := "sent"
+	switch {
+	case o.err != nil && o.retryIn > 0:
+		result = "retry"
+	case o.err != nil:
+		result = "failed"
+	}
+	d.observer.NotificationAttempt(ch, result, took)
 }
 
 // finish records the outcome of an attempt.

@@ -415,9 +415,9 @@ func (c *Chat) goalTurn(ctx context.Context, u *flux.User, st *chatState, msg st
 		n := len(gp.Tasks)
 		t.reply = fmt.Sprintf("%s\n\nI saved \"%s\" with %d milestones and %d tasks.", turn.Message, gp.Goal.Title, len(gp.Milestones), n)
 		t.write = func(ctx context.Context, tx flux.Stores, _ *chatTurn) error {
-			return tx.Goals().CreateGoalPlan(ctx, gp)
+			return createGoalPlan(ctx, tx.Goals(), gp)
 		}
-		t.after = func(ctx context.Context) { c.svc.place(ctx, u.ID, gp.Goal.ID) }
+		t.after = func(ctx context.Context) { c.svc.place(ctx, u, gp.Goal.ID) }
 		return t, nil
 	}
 	if turn.State == StateConfirmed {
@@ -462,7 +462,7 @@ func (c *Chat) modifyGoal(ctx context.Context, u *flux.User, st *chatState, in R
 		t.reply += " " + p.Summary
 	}
 	t.write = func(ctx context.Context, tx flux.Stores, _ *chatTurn) error { return w.apply(ctx, tx) }
-	t.after = func(ctx context.Context) { c.svc.place(ctx, u.ID, g.ID) }
+	t.after = func(ctx context.Context) { c.svc.place(ctx, u, g.ID) }
 	return t, nil
 }
 

@@ -6,40 +6,37 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
-	openai "github.com/sashabaranov/go-openai"
 )
 
 // DefaultRouterTimeout bounds each routing call of an LLMRouter: a chat
 // message waits for it.
 const DefaultRouterTimeout = 20 * time.Second
 
-// LLMRouter routes chat messages with a chat model on any OpenAI-compatible
-// API, asking for JSON-schema structured output. Its answer is checked (a
-// known node, a task or goal id from the lists it was shown, a title for a
-// new task); on any failure (an error status, a timeout, a reply that does
-// not check out) the Fallback router decides, and the reason is logged.
+// LLMRouter routes chat messages with a chat model (a [Model]; planner/openai
+// is one on any OpenAI-compatible API), asking for JSON-schema structured
+// output. Its answer is checked (a known node, a task or goal id from the
+// lists it was shown, a title for a new task); on any failure (an error
+// status, a timeout, a reply that does not check out) the Fallback router
+// decides, and the reason is logged.
 type LLMRouter struct {
 	cfg      LLMConfig
-	client   *openai.Client
+	model    Model
 	log      *slog.Logger
 	fallback Router
 }
 
 var _ Router = (*LLMRouter)(nil)
 
-// NewLLMRouter returns a router for cfg (its BaseURL, APIKey, Model,
-// HTTPClient, Logger and Clock; Timeout defaults to DefaultRouterTimeout)
-// falling back to fallback, or to an OfflineRouter without a time parser
-// when fallback is nil.
-func NewLLMRouter(cfg LLMConfig, fallback Router) *LLMRouter {
-	cfg.BaseURL = cmpOr(cfg.BaseURL, DefaultBaseURL)
-	cfg.Model = cmpOr(cfg.Model, DefaultModel)
+// NewLLMRouter returns a router asking model, configured by cfg (its
+// Logger; Timeout defaults to DefaultRouterTimeout), falling back to
+// fallback, or to an OfflineRouter without a time parser when fallback is
+// nil.
+func NewLLMRouter(model Model, cfg LLMConfig, fallback Router) *LLMRouter {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultRouterTimeout
 	}
@@ -50,14 +47,7 @@ func NewLLMRouter(cfg LLMConfig, fallback Router) *LLMRouter {
 	if log == nil {
 		log = slog.Default()
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	} else {
-		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout + 5*time.Second}
-	}
-	return &LLMRouter{cfg: cfg, client: openai.NewClientWithConfig(oc), log: log.With("component", "chat.router"), fallback: fallback}
+	return &LLMRouter{cfg: cfg, model: model, log: log.With("component", "chat.router"), fallback: fallback}
 }
 
 // Route asks the model; it returns an error only when ctx ends.
@@ -77,11 +67,7 @@ func (r *LLMRouter) Route(ctx context.Context, in RouteInput) (Intent, error) {
 }
 
 func (r *LLMRouter) fall(ctx context.Context, in RouteInput, reason string, cause error) (Intent, error) {
-	msg := cause.Error()
-	if len(r.cfg.APIKey) >= 4 {
-		msg = strings.ReplaceAll(msg, r.cfg.APIKey, "[redacted]")
-	}
-	r.log.Warn("falling back to the offline router", "reason", reason, "error", msg, "model", r.cfg.Model)
+	r.log.Warn("falling back to the offline router", "reason", reason, "error", cause.Error(), "model", modelName(r.model))
 	return r.fallback.Route(ctx, in)
 }
 
@@ -175,13 +161,13 @@ func (r *LLMRouter) complete(ctx context.Context, in RouteInput) (string, error)
 	if err != nil {
 		return "", err
 	}
-	return jsonCompletion(ctx, r.client, r.cfg.Timeout, openai.ChatCompletionRequest{
-		Model: r.cfg.Model,
-		Messages: []openai.ChatCompletionMessage{
-			{Role: openai.ChatMessageRoleSystem, Content: routerPrompt},
-			{Role: openai.ChatMessageRoleUser, Content: string(user)},
+	return completeJSON(ctx, r.model, r.cfg.Timeout, ModelRequest{
+		Messages: []ModelMessage{
+			{Role: RoleSystem, Content: routerPrompt},
+			{Role: RoleUser, Content: string(user)},
 		},
-	}, "chat_route", "What a chat message asks for.", routeSchema)
+		SchemaName: "chat_route", SchemaDescription: "What a chat message asks for.", Schema: routeSchema,
+	})
 }
 
 // decodeIntent checks a reply and turns it into an Intent.

@@ -11,10 +11,11 @@ import (
 	"time"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/planner/openai"
 	"github.com/google/go-cmp/cmp"
-	openai "github.com/sashabaranov/go-openai"
+	goopenai "github.com/sashabaranov/go-openai"
 )
 
 // routeInput is a RouteInput for Ada in Berlin at chatNow with a run, a
@@ -81,9 +82,10 @@ func TestOfflineRouter(t *testing.T) {
 	}
 }
 
-func newLLMRouter(t *testing.T, llm *fluxtest.LLM, timeout time.Duration) *planner.LLMRouter {
-	return planner.NewLLMRouter(planner.LLMConfig{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient(),
-		Timeout: timeout, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, &planner.OfflineRouter{Times: voiceTimes{}})
+func newLLMRouter(t *testing.T, llm *openaifake.LLM, timeout time.Duration) *planner.LLMRouter {
+	model := openai.New(openai.Config{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient()})
+	return planner.NewLLMRouter(model, planner.LLMConfig{Timeout: timeout, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))},
+		&planner.OfflineRouter{Times: voiceTimes{}})
 }
 
 func routeReply(node string, fields map[string]any) map[string]any {
@@ -102,26 +104,26 @@ func TestLLMRouter(t *testing.T) {
 	offlineMove := planner.Intent{Node: planner.NodeReschedule, TaskID: "run-1", When: "Friday evening"}
 	tests := []struct {
 		name  string
-		reply fluxtest.Reply
+		reply openaifake.Reply
 		want  planner.Intent
 	}{
-		{"the model's route", fluxtest.Reply{Content: mustJSON(t, routeReply(planner.NodeReschedule, map[string]any{"task_id": "run-1", "time_phrase": "Friday evening"}))},
+		{"the model's route", openaifake.Reply{Content: mustJSON(t, routeReply(planner.NodeReschedule, map[string]any{"task_id": "run-1", "time_phrase": "Friday evening"}))},
 			planner.Intent{Node: planner.NodeReschedule, TaskID: "run-1", When: "Friday evening"}},
-		{"a new task in a fence", fluxtest.Reply{Content: "```json\n" + mustJSON(t, routeReply(planner.NodeNewTask, map[string]any{"task_title": "Run errands", "duration_minutes": 45, "time_phrase": "Friday evening"})) + "\n```"},
+		{"a new task in a fence", openaifake.Reply{Content: "```json\n" + mustJSON(t, routeReply(planner.NodeNewTask, map[string]any{"task_title": "Run errands", "duration_minutes": 45, "time_phrase": "Friday evening"})) + "\n```"},
 			planner.Intent{Node: planner.NodeNewTask, Title: "Run errands", Minutes: 45, When: "Friday evening"}},
-		{"provider error", fluxtest.Reply{Status: 500}, offlineMove},
-		{"rate limited", fluxtest.Reply{Status: 429}, offlineMove},
-		{"not JSON", fluxtest.Reply{Content: "Sure! I think you want to move your run."}, offlineMove},
-		{"an invented task id", fluxtest.Reply{Content: mustJSON(t, routeReply(planner.NodeReschedule, map[string]any{"task_id": "someone-elses"}))}, offlineMove},
-		{"an unknown node", fluxtest.Reply{Content: mustJSON(t, routeReply("DELETE_ACCOUNT", nil))}, offlineMove},
-		{"a task without a title", fluxtest.Reply{Content: mustJSON(t, routeReply(planner.NodeNewTask, nil))}, offlineMove},
-		{"a goal not the user's", fluxtest.Reply{Content: mustJSON(t, routeReply(planner.NodeModifyGoal, map[string]any{"goal_id": "other"}))}, offlineMove},
-		{"a timeout", fluxtest.Reply{Hang: true}, offlineMove},
+		{"provider error", openaifake.Reply{Status: 500}, offlineMove},
+		{"rate limited", openaifake.Reply{Status: 429}, offlineMove},
+		{"not JSON", openaifake.Reply{Content: "Sure! I think you want to move your run."}, offlineMove},
+		{"an invented task id", openaifake.Reply{Content: mustJSON(t, routeReply(planner.NodeReschedule, map[string]any{"task_id": "someone-elses"}))}, offlineMove},
+		{"an unknown node", openaifake.Reply{Content: mustJSON(t, routeReply("DELETE_ACCOUNT", nil))}, offlineMove},
+		{"a task without a title", openaifake.Reply{Content: mustJSON(t, routeReply(planner.NodeNewTask, nil))}, offlineMove},
+		{"a goal not the user's", openaifake.Reply{Content: mustJSON(t, routeReply(planner.NodeModifyGoal, map[string]any{"goal_id": "other"}))}, offlineMove},
+		{"a timeout", openaifake.Reply{Hang: true}, offlineMove},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			llm := fluxtest.NewLLM(t)
+			llm := openaifake.NewLLM(t)
 			llm.Enqueue(tc.reply)
 			r := newLLMRouter(t, llm, 300*time.Millisecond)
 			got, err := r.Route(context.Background(), routeInput("move my run to Friday evening"))
@@ -136,7 +138,7 @@ func TestLLMRouter(t *testing.T) {
 				t.Fatalf("%d requests", len(reqs))
 			}
 			rf := reqs[0].ResponseFormat
-			if rf == nil || rf.Type != openai.ChatCompletionResponseFormatTypeJSONSchema || rf.JSONSchema.Name != "chat_route" || !rf.JSONSchema.Strict {
+			if rf == nil || rf.Type != goopenai.ChatCompletionResponseFormatTypeJSONSchema || rf.JSONSchema.Name != "chat_route" || !rf.JSONSchema.Strict {
 				t.Errorf("response format = %+v", rf)
 			}
 			if user := reqs[0].Messages[1].Content; !strings.Contains(user, `"id":"run-1"`) || !strings.Contains(user, "move my run to Friday evening") {
@@ -146,7 +148,7 @@ func TestLLMRouter(t *testing.T) {
 	}
 	t.Run("the caller's context ends", func(t *testing.T) {
 		t.Parallel()
-		llm := fluxtest.NewLLM(t)
+		llm := openaifake.NewLLM(t)
 		llm.ReplyHang()
 		r := newLLMRouter(t, llm, time.Minute)
 		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)

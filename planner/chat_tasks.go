@@ -291,7 +291,7 @@ func (c *Chat) createTask(u *flux.User, a *pendingAsk, w *When, in RouteInput) *
 			at := w.Start.UTC()
 			t.ScheduledAt, t.Status = &at, flux.TaskScheduled
 		}
-		if err := tx.Tasks().CreateTask(ctx, t); err != nil {
+		if err := createTask(ctx, tx.Tasks(), t); err != nil {
 			return fmt.Errorf("create task: %w", err)
 		}
 		if c.sched == nil {
@@ -348,7 +348,7 @@ func (c *Chat) createLocationTask(u *flux.User, phrase, place string, in RouteIn
 	}
 	turn := &chatTurn{node: NodeNewTask, taskID: t.ID}
 	turn.write = func(ctx context.Context, tx flux.Stores, turn *chatTurn) error {
-		if err := tx.Tasks().CreateTask(ctx, t); err != nil {
+		if err := createTask(ctx, tx.Tasks(), t); err != nil {
 			return fmt.Errorf("create task: %w", err)
 		}
 		turn.reply = fmt.Sprintf("Done! I'll remind you about \"%s\" %s.", t.Title, youAre(place))

@@ -12,11 +12,11 @@
 //     API key is set and the fallback of the LLM planner. It recognises the
 //     goal's domain ([ClassifyDomain]) and horizon ([ParseTimeline]) and
 //     scales per-domain templates to it.
-//   - [LLM] plans with a chat model on any OpenAI-compatible API
-//     (OpenRouter by default, see [ConfigFromEnv]) using JSON-schema
-//     structured output, repairs rule-breaking replies, and falls back to
-//     the offline planner on failure. A [Retriever] grounds it in expert
-//     articles.
+//   - [LLM] plans with a chat [Model] using JSON-schema structured output,
+//     repairs rule-breaking replies, and falls back to the offline planner
+//     on failure. A [Retriever] grounds it in expert articles. The model on
+//     any OpenAI-compatible API (OpenRouter by default) is in planner/openai;
+//     this package makes no network calls and does not link net/http.
 //   - [Conversation] is the clarifying conversation of the /goals routes:
 //     a JSON-serialisable state machine that asks only what it does not
 //     know yet, plans, re-plans on feedback and confirms.
@@ -35,7 +35,7 @@
 //		Now:       clock.Now(),
 //	})
 //
-// and with a model when a key is configured:
+// and with a model (planner/openai) when a key is configured:
 //
-//	pl := planner.New(planner.ConfigFromEnv(os.Getenv))
+//	pl := openai.NewPlanner(openai.Config{APIKey: key}, planner.LLMConfig{Retriever: r})
 package planner

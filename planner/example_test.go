@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
-	"os"
+	"log/slog"
 	"strings"
 	"time"
 
@@ -90,10 +90,21 @@ func ExampleValidate() {
 	// milestones[0].tasks[1].recurrence
 }
 
-func ExampleNew() {
-	// The LLM planner when OPEN_ROUTER_API_KEY is set, else the offline one.
-	cfg := planner.ConfigFromEnv(os.Getenv)
-	cfg.Timeout = 45 * time.Second
-	p := planner.New(cfg)
-	_ = p
+// The LLM planner asks any planner.Model (planner/openai is one on an
+// OpenAI-compatible API). Here the model always fails, so the offline
+// fallback makes the plan.
+func ExampleNewLLM() {
+	model := planner.ModelFunc(func(ctx context.Context, req planner.ModelRequest) (string, error) {
+		return "", errors.New("the model is down")
+	})
+	p := planner.NewLLM(model, planner.LLMConfig{Timeout: 45 * time.Second, Logger: slog.New(slog.DiscardHandler)})
+	plan, err := p.Plan(context.Background(), planner.Request{
+		Statement: "Run a 10k in 10 weeks",
+		Now:       time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(plan.Planner, len(plan.Milestones))
+	// Output: offline 10
 }

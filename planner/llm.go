@@ -3,22 +3,17 @@ package planner
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
-	openai "github.com/sashabaranov/go-openai"
 )
 
-// Defaults of LLMConfig (base URL and model as the original system had them).
+// Defaults of LLMConfig.
 const (
-	DefaultBaseURL = "https://openrouter.ai/api/v1"
-	DefaultModel   = "openai/gpt-4o-mini"
 	DefaultTimeout = 60 * time.Second
 	DefaultTopK    = 5
 	// MaxRepairs is how many times the LLM planner asks again, listing the
@@ -26,35 +21,19 @@ const (
 	MaxRepairs = 2
 )
 
-// Environment variables read by ConfigFromEnv.
-const (
-	EnvBaseURL = "OPENROUTER_BASE_URL"
-	EnvAPIKey  = "OPEN_ROUTER_API_KEY"
-	EnvModel   = "GOAL_PLANNER_MODEL"
-)
-
-// LLMConfig configures the LLM planner. The zero value of every field but
-// APIKey means its default.
+// LLMConfig configures the LLM planner and the LLM router. The zero value
+// of every field means its default.
 type LLMConfig struct {
-	// BaseURL of an OpenAI-compatible API; DefaultBaseURL (OpenRouter) when
-	// empty.
-	BaseURL string
-	// APIKey is sent as a bearer token. It is never logged.
-	APIKey string
-	// Model is the chat model; DefaultModel when empty.
-	Model string
-	// Timeout bounds each call to the API and to the retriever;
-	// DefaultTimeout when zero.
+	// Timeout bounds each call to the model and to the retriever;
+	// DefaultTimeout when zero (DefaultRouterTimeout for the router).
 	Timeout time.Duration
-	// HTTPClient makes the API calls; a new client when nil.
-	HTTPClient *http.Client
 	// Retriever, when set, grounds the plan: its top passages go into the
 	// prompt and the plan cites those it used.
 	Retriever Retriever
 	// TopK is how many passages to ask the retriever for; DefaultTopK when
 	// zero.
 	TopK int
-	// Fallback makes the plan when the API fails or gives no valid plan
+	// Fallback makes the plan when the model fails or gives no valid plan
 	// after MaxRepairs repairs; an Offline planner (with the same
 	// Retriever) when nil.
 	Fallback Planner
@@ -66,17 +45,6 @@ type LLMConfig struct {
 	Clock flux.Clock
 }
 
-// ConfigFromEnv reads OPENROUTER_BASE_URL, OPEN_ROUTER_API_KEY and
-// GOAL_PLANNER_MODEL through getenv (os.Getenv in a program), applying the
-// defaults for unset variables.
-func ConfigFromEnv(getenv func(string) string) LLMConfig {
-	return LLMConfig{
-		BaseURL: cmpOr(strings.TrimSpace(getenv(EnvBaseURL)), DefaultBaseURL),
-		APIKey:  strings.TrimSpace(getenv(EnvAPIKey)),
-		Model:   cmpOr(strings.TrimSpace(getenv(EnvModel)), DefaultModel),
-	}
-}
-
 func cmpOr(s, def string) string {
 	if s == "" {
 		return def
@@ -84,38 +52,24 @@ func cmpOr(s, def string) string {
 	return s
 }
 
-// New returns the planner a configuration calls for: the LLM planner when
-// cfg has an API key, else its Fallback, else an Offline planner using
-// cfg.Retriever and cfg.Clock.
-func New(cfg LLMConfig) Planner {
-	if cfg.APIKey != "" {
-		return NewLLM(cfg)
-	}
-	if cfg.Fallback != nil {
-		return cfg.Fallback
-	}
-	return &Offline{Retriever: cfg.Retriever, Clock: cfg.Clock}
-}
-
-// LLM plans with a chat model on any OpenAI-compatible API (OpenRouter by
-// default), asking for JSON-schema structured output. Each reply is decoded
-// and validated; on violations the model is asked again with the
-// violations listed, at most MaxRepairs times. When the API fails (an error
-// status, a timeout) or no valid plan comes back, the Fallback planner
-// makes the plan, which then says Planner "offline"; the reason is logged,
-// not shown. Plans from the model say Planner "llm".
+// LLM plans with a chat model (a [Model]; planner/openai is one on any
+// OpenAI-compatible API, OpenRouter by default), asking for JSON-schema
+// structured output. Each reply is decoded and validated; on violations the
+// model is asked again with the violations listed, at most MaxRepairs
+// times. When the model fails (an error status, a timeout) or no valid plan
+// comes back, the Fallback planner makes the plan, which then says Planner
+// "offline"; the reason is logged, not shown. Plans from the model say
+// Planner "llm".
 type LLM struct {
-	cfg    LLMConfig
-	client *openai.Client
-	log    *slog.Logger
+	cfg   LLMConfig
+	model Model
+	log   *slog.Logger
 }
 
 var _ Planner = (*LLM)(nil)
 
-// NewLLM returns an LLM planner for cfg.
-func NewLLM(cfg LLMConfig) *LLM {
-	cfg.BaseURL = cmpOr(cfg.BaseURL, DefaultBaseURL)
-	cfg.Model = cmpOr(cfg.Model, DefaultModel)
+// NewLLM returns an LLM planner asking model, configured by cfg.
+func NewLLM(model Model, cfg LLMConfig) *LLM {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -132,15 +86,7 @@ func NewLLM(cfg LLMConfig) *LLM {
 	if log == nil {
 		log = slog.Default()
 	}
-	oc := openai.DefaultConfig(cfg.APIKey)
-	oc.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	if cfg.HTTPClient != nil {
-		oc.HTTPClient = cfg.HTTPClient
-	} else {
-		// The per-call context carries the deadline; this is a backstop.
-		oc.HTTPClient = &http.Client{Timeout: cfg.Timeout + 5*time.Second}
-	}
-	return &LLM{cfg: cfg, client: openai.NewClientWithConfig(oc), log: log.With("component", "planner.llm")}
+	return &LLM{cfg: cfg, model: model, log: log.With("component", "planner.llm")}
 }
 
 // Plan asks the model for a plan (see LLM). It returns an error only when
@@ -159,9 +105,9 @@ func (l *LLM) Plan(ctx context.Context, req Request) (*Plan, error) {
 		return nil, fmt.Errorf("llm planner: %w", err)
 	}
 
-	msgs := []openai.ChatCompletionMessage{
-		{Role: openai.ChatMessageRoleSystem, Content: systemPrompt},
-		{Role: openai.ChatMessageRoleUser, Content: planPrompt(req, weeks, target, starts, passages)},
+	msgs := []ModelMessage{
+		{Role: RoleSystem, Content: systemPrompt},
+		{Role: RoleUser, Content: planPrompt(req, weeks, target, starts, passages)},
 	}
 	var problems []string
 	for attempt := 0; attempt <= MaxRepairs; attempt++ {
@@ -179,8 +125,8 @@ func (l *LLM) Plan(ctx context.Context, req Request) (*Plan, error) {
 		}
 		l.log.Info("plan reply rejected", "attempt", attempt+1, "violations", len(problems), "first", problems[0])
 		msgs = append(msgs,
-			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleAssistant, Content: content},
-			openai.ChatCompletionMessage{Role: openai.ChatMessageRoleUser, Content: repairPrompt(problems)},
+			ModelMessage{Role: RoleAssistant, Content: content},
+			ModelMessage{Role: RoleUser, Content: repairPrompt(problems)},
 		)
 	}
 	return l.fallback(ctx, req, "no valid plan after repairs",
@@ -188,7 +134,7 @@ func (l *LLM) Plan(ctx context.Context, req Request) (*Plan, error) {
 }
 
 func (l *LLM) fallback(ctx context.Context, req Request, reason string, cause error) (*Plan, error) {
-	l.log.Warn("falling back to the offline planner", "reason", reason, "error", l.redact(cause.Error()), "model", l.cfg.Model)
+	l.log.Warn("falling back to the offline planner", "reason", reason, "error", cause.Error(), "model", modelName(l.model))
 	p, err := l.cfg.Fallback.Plan(ctx, req)
 	if err != nil {
 		return nil, fmt.Errorf("llm planner fallback: %w", err)
@@ -197,14 +143,6 @@ func (l *LLM) fallback(ctx context.Context, req Request, reason string, cause er
 		p.Planner = NameOffline
 	}
 	return p, nil
-}
-
-// redact removes the API key from text that may echo it.
-func (l *LLM) redact(s string) string {
-	if len(l.cfg.APIKey) >= 4 {
-		s = strings.ReplaceAll(s, l.cfg.APIKey, "[redacted]")
-	}
-	return s
 }
 
 func (l *LLM) retrieve(ctx context.Context, req Request) []Passage {
@@ -229,34 +167,13 @@ func (l *LLM) retrieve(ctx context.Context, req Request) []Passage {
 	return out
 }
 
-// complete makes one chat completion call with the plan schema and returns
-// the reply's content.
-func (l *LLM) complete(ctx context.Context, msgs []openai.ChatCompletionMessage) (string, error) {
-	return jsonCompletion(ctx, l.client, l.cfg.Timeout, openai.ChatCompletionRequest{Model: l.cfg.Model, Messages: msgs, Temperature: 0.4},
-		"goal_plan", "A goal broken into milestones with concrete tasks.", planSchema)
-}
-
-// jsonCompletion makes one chat completion call, bounded by timeout, whose
-// reply must follow the JSON schema (structured output), and returns the
+// complete makes one model call with the plan schema and returns the
 // reply's content.
-func jsonCompletion(ctx context.Context, client *openai.Client, timeout time.Duration, req openai.ChatCompletionRequest,
-	name, description string, schema json.RawMessage) (string, error) {
-	cctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	req.ResponseFormat = &openai.ChatCompletionResponseFormat{
-		Type: openai.ChatCompletionResponseFormatTypeJSONSchema,
-		JSONSchema: &openai.ChatCompletionResponseFormatJSONSchema{
-			Name: name, Description: description, Schema: schema, Strict: true,
-		},
-	}
-	resp, err := client.CreateChatCompletion(cctx, req)
-	if err != nil {
-		return "", fmt.Errorf("chat completion: %w", err)
-	}
-	if len(resp.Choices) == 0 {
-		return "", errors.New("chat completion: no choices in the reply")
-	}
-	return resp.Choices[0].Message.Content, nil
+func (l *LLM) complete(ctx context.Context, msgs []ModelMessage) (string, error) {
+	return completeJSON(ctx, l.model, l.cfg.Timeout, ModelRequest{
+		Messages: msgs, Temperature: 0.4, SchemaName: "goal_plan",
+		SchemaDescription: "A goal broken into milestones with concrete tasks.", Schema: planSchema,
+	})
 }
 
 // llmPlan is the JSON the model is asked for.

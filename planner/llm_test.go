@@ -13,33 +13,42 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/google/go-cmp/cmp"
 	openai "github.com/sashabaranov/go-openai"
 )
 
 type llmHarness struct {
-	fake *fluxtest.LLM
+	fake *openaifake.LLM
 	llm  *LLM
 	logs *fluxtest.Logs
 }
 
-func newHarness(t *testing.T, mod func(*LLMConfig)) *llmHarness {
+// harnessConfig is an LLM planner's configuration and its model's.
+type harnessConfig struct {
+	LLMConfig
+	APIKey string
+}
+
+// NewOpenAIModel returns planner/openai's model (go-openai) on the fake
+// server. An external test file (openai_link_test.go) sets it, since
+// planner/openai imports planner.
+var NewOpenAIModel func(baseURL, apiKey, model string, hc *http.Client) Model
+
+func newHarness(t *testing.T, mod func(*harnessConfig)) *llmHarness {
 	t.Helper()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	logs := &fluxtest.Logs{}
-	cfg := LLMConfig{
-		BaseURL:    fake.URL(),
-		APIKey:     fake.APIKey(),
-		Model:      "test/planner-model",
-		Timeout:    5 * time.Second,
-		HTTPClient: fake.HTTPClient(),
-		Logger:     slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
-		Clock:      fluxtest.NewClock(monday),
-	}
+	cfg := harnessConfig{LLMConfig: LLMConfig{
+		Timeout: 5 * time.Second,
+		Logger:  slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+		Clock:   fluxtest.NewClock(monday),
+	}, APIKey: fake.APIKey()}
 	if mod != nil {
 		mod(&cfg)
 	}
-	return &llmHarness{fake: fake, llm: NewLLM(cfg), logs: logs}
+	model := NewOpenAIModel(fake.URL(), cfg.APIKey, "test/planner-model", fake.HTTPClient())
+	return &llmHarness{fake: fake, llm: NewLLM(model, cfg.LLMConfig), logs: logs}
 }
 
 // modelPlan is a reply a model could give: valid for the given milestone
@@ -229,7 +238,7 @@ func TestLLMFallsBackOnServerError(t *testing.T) {
 
 func TestLLMFallsBackOnTimeout(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *LLMConfig) { c.Timeout = 200 * time.Millisecond })
+	h := newHarness(t, func(c *harnessConfig) { c.Timeout = 200 * time.Millisecond })
 	h.fake.ReplyHang()
 	start := time.Now()
 	p, err := h.llm.Plan(context.Background(), tenK)
@@ -250,10 +259,10 @@ func TestLLMFallsBackOnTimeout(t *testing.T) {
 func TestLLMNeverLogsTheKey(t *testing.T) {
 	t.Parallel()
 	const key = "sk-or-v1-supersecret"
-	h := newHarness(t, func(c *LLMConfig) { c.APIKey = key })
+	h := newHarness(t, func(c *harnessConfig) { c.APIKey = key })
 	// The fake rejects the key and echoes it, as some providers do.
-	h.fake.SetHandler(func(openai.ChatCompletionRequest) fluxtest.Reply {
-		return fluxtest.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: ` + key + `","type":"invalid_request_error"}}`}
+	h.fake.SetHandler(func(openai.ChatCompletionRequest) openaifake.Reply {
+		return openaifake.Reply{Status: http.StatusUnauthorized, Body: `{"error":{"message":"Incorrect API key provided: ` + key + `","type":"invalid_request_error"}}`}
 	})
 	h.fake.SetAPIKey(key)
 	p, err := h.llm.Plan(context.Background(), tenK)
@@ -271,7 +280,7 @@ func TestLLMNeverLogsTheKey(t *testing.T) {
 
 func TestLLMAuthorizationHeader(t *testing.T) {
 	t.Parallel()
-	h := newHarness(t, func(c *LLMConfig) { c.APIKey = "wrong-key" })
+	h := newHarness(t, func(c *harnessConfig) { c.APIKey = "wrong-key" })
 	// No scripted reply: a request that got through would fail the test.
 	p, err := h.llm.Plan(context.Background(), tenK)
 	if err != nil || p.Planner != NameOffline {
@@ -294,7 +303,7 @@ func TestLLMGroundsInRetrievedPassages(t *testing.T) {
 		asked, k = q, n
 		return passages, nil
 	})
-	h := newHarness(t, func(c *LLMConfig) { c.Retriever = r; c.TopK = 4 })
+	h := newHarness(t, func(c *harnessConfig) { c.Retriever = r; c.TopK = 4 })
 	reply := modelPlan(weeksUpTo(10))
 	reply["sources"] = []map[string]string{
 		{"title": "couch to 5k", "source": "nhs"},
@@ -335,7 +344,7 @@ func TestLLMGroundsInRetrievedPassages(t *testing.T) {
 func TestLLMRetrieverFailureIsNotFatal(t *testing.T) {
 	t.Parallel()
 	r := RetrieverFunc(func(context.Context, string, int) ([]Passage, error) { return nil, errors.New("index unavailable") })
-	h := newHarness(t, func(c *LLMConfig) { c.Retriever = r })
+	h := newHarness(t, func(c *harnessConfig) { c.Retriever = r })
 	h.fake.ReplyJSON(modelPlan(weeksUpTo(10)))
 	p, err := h.llm.Plan(context.Background(), tenK)
 	if err != nil || p.Planner != NameLLM {
@@ -423,33 +432,6 @@ func TestLLMContextCancelled(t *testing.T) {
 	}
 	if _, err := h.llm.Plan(context.Background(), Request{}); !flux.IsCode(err, flux.EInvalid) {
 		t.Errorf("empty statement: %v", err)
-	}
-}
-
-func TestConfigFromEnvAndNew(t *testing.T) {
-	t.Parallel()
-	env := map[string]string{}
-	get := func(k string) string { return env[k] }
-	cfg := ConfigFromEnv(get)
-	if cfg.BaseURL != DefaultBaseURL || cfg.Model != DefaultModel || cfg.APIKey != "" {
-		t.Errorf("defaults: %+v", cfg)
-	}
-	if _, ok := New(cfg).(*Offline); !ok {
-		t.Errorf("New without a key: %T", New(cfg))
-	}
-	env[EnvBaseURL] = "http://localhost:1234/v1"
-	env[EnvAPIKey] = " key "
-	env[EnvModel] = "anthropic/claude-haiku"
-	cfg = ConfigFromEnv(get)
-	if cfg.BaseURL != "http://localhost:1234/v1" || cfg.APIKey != "key" || cfg.Model != "anthropic/claude-haiku" {
-		t.Errorf("from env: %+v", cfg)
-	}
-	if _, ok := New(cfg).(*LLM); !ok {
-		t.Errorf("New with a key: %T", New(cfg))
-	}
-	custom := &Offline{}
-	if New(LLMConfig{Fallback: custom}) != Planner(custom) {
-		t.Error("New without a key should return the fallback")
 	}
 }
 

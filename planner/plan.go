@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/teambition/rrule-go"
 )
 
@@ -277,19 +278,16 @@ func boundRule(rule string, end time.Time) string {
 	return fmt.Sprintf("%s;UNTIL=%s", rule, end.UTC().Format("20060102T150405Z"))
 }
 
-// parseRule parses an RRULE the way Validate accepts it.
+// parseRule parses an RRULE the way Validate accepts it: Flux's one
+// recurrence policy (scheduler.ParseRule), as a single rule line without
+// DTSTART, since the plan's timeline starts each series.
 func parseRule(rule string) (*rrule.RRule, error) {
 	if strings.ContainsAny(rule, "\r\n") || strings.Contains(strings.ToUpper(rule), "DTSTART") {
 		return nil, fmt.Errorf("want a single RRULE without DTSTART")
 	}
-	opt, err := rrule.StrToROption(rule)
+	canon, err := scheduler.ParseRule(rule)
 	if err != nil {
 		return nil, err
 	}
-	switch opt.Freq {
-	case rrule.DAILY, rrule.WEEKLY, rrule.MONTHLY:
-	default:
-		return nil, fmt.Errorf("FREQ must be DAILY, WEEKLY or MONTHLY")
-	}
-	return rrule.NewRRule(*opt)
+	return rrule.StrToRRule(canon)
 }

@@ -8,17 +8,11 @@ import (
 )
 
 // Passage is a piece of an expert article that a retriever found for a
-// goal.
-type Passage struct {
-	Text     string  `json:"text"`
-	Title    string  `json:"title"`
-	Source   string  `json:"source"` // the article's URL or reference
-	Category string  `json:"category"`
-	Score    float64 `json:"score"`
-}
+// goal: flux.Passage, the type package rag returns.
+type Passage = flux.Passage
 
-// Retriever finds the passages most relevant to a query, best first. The
-// rag package provides one over its article library.
+// Retriever finds the passages most relevant to a query, best first.
+// *rag.Library satisfies it.
 type Retriever interface {
 	Retrieve(ctx context.Context, query string, k int) ([]Passage, error)
 }

@@ -38,7 +38,7 @@ const saveAttempts = 5
 // TaskPlacer puts a goal's open tasks into the user's calendar. The
 // scheduler implements it; the Service calls it after each plan it saves.
 type TaskPlacer interface {
-	PlaceGoal(ctx context.Context, userID, goalID string) error
+	PlaceGoal(ctx context.Context, u *flux.User, goalID string) error
 }
 
 // ServiceOptions configures a Service. A nil *ServiceOptions, like every
@@ -60,7 +60,7 @@ type ServiceOptions struct {
 // restart. Every multi-row change is one store transaction. It is safe for
 // concurrent use.
 type Service struct {
-	store   flux.Store
+	store   Store
 	planner Planner
 	clock   flux.Clock
 	log     *slog.Logger
@@ -69,7 +69,7 @@ type Service struct {
 
 // NewService returns a Service over store that plans with p (an Offline
 // planner when p is nil).
-func NewService(store flux.Store, p Planner, opts *ServiceOptions) *Service {
+func NewService(store Store, p Planner, opts *ServiceOptions) *Service {
 	if opts == nil {
 		opts = &ServiceOptions{}
 	}
@@ -187,10 +187,10 @@ func (s *Service) CreateGoal(ctx context.Context, u *flux.User, in CreateGoalInp
 		return nil, fmt.Errorf("create goal: plan: %w", err)
 	}
 	gp := p.GoalPlan(base, now)
-	if err := s.store.Goals().CreateGoalPlan(ctx, gp); err != nil {
+	if err := createGoalPlan(ctx, s.store.Goals(), gp); err != nil {
 		return nil, fmt.Errorf("create goal: save plan: %w", err)
 	}
-	s.place(ctx, u.ID, gp.Goal.ID)
+	s.place(ctx, u, gp.Goal.ID)
 	return s.Goal(ctx, u, gp.Goal.ID)
 }
 
@@ -263,7 +263,7 @@ func (s *Service) replan(ctx context.Context, u *flux.User, goalID, feedback, fi
 	if err := s.store.Atomic(ctx, w.apply); err != nil {
 		return nil, nil, fmt.Errorf("replan goal: %w", err)
 	}
-	s.place(ctx, u.ID, goalID)
+	s.place(ctx, u, goalID)
 	d, err := s.Goal(ctx, u, goalID)
 	return d, w.plan, err
 }
@@ -335,7 +335,7 @@ func (w *replanWork) apply(ctx context.Context, tx flux.Stores) error {
 	if err != nil {
 		return err
 	}
-	return tx.Goals().ReplacePlan(ctx, w.gp)
+	return replacePlan(ctx, tx.Goals(), w.gp)
 }
 
 func replannable(g *flux.Goal) error {
@@ -551,7 +551,7 @@ func (s *Service) Respond(ctx context.Context, u *flux.User, conversationID, mes
 				// The conversation row is locked: no other confirmation of
 				// it gets here before this transaction ends. The goal must
 				// exist before the conversation can name it.
-				if err := tx.Goals().CreateGoalPlan(ctx, gp); err != nil {
+				if err := createGoalPlan(ctx, tx.Goals(), gp); err != nil {
 					return err
 				}
 				if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, conversationID, func(cur *flux.Conversation) error {
@@ -572,7 +572,7 @@ func (s *Service) Respond(ctx context.Context, u *flux.User, conversationID, mes
 		r := &ConversationReply{ConversationID: conversationID, Turn: turn}
 		if gp != nil {
 			r.GoalID = gp.Goal.ID
-			s.place(ctx, u.ID, gp.Goal.ID)
+			s.place(ctx, u, gp.Goal.ID)
 		}
 		return r, nil
 	}
@@ -661,18 +661,18 @@ func sameJSON(a, b json.RawMessage) bool {
 }
 
 // place schedules a saved goal's tasks; a failure is logged only.
-func (s *Service) place(ctx context.Context, userID, goalID string) {
+func (s *Service) place(ctx context.Context, u *flux.User, goalID string) {
 	if s.placer == nil {
 		return
 	}
-	if err := s.placer.PlaceGoal(ctx, userID, goalID); err != nil {
+	if err := s.placer.PlaceGoal(ctx, u, goalID); err != nil {
 		s.log.WarnContext(ctx, "placing the goal's tasks failed; they stay unscheduled",
-			"user_id", userID, "goal_id", goalID, "error", err)
+			"user_id", u.ID, "goal_id", goalID, "error", err)
 	}
 }
 
 // listTasks returns every task matching f, page by page.
-func (s *Service) listTasks(ctx context.Context, st flux.Stores, userID string, f flux.TaskFilter) ([]flux.Task, error) {
+func (s *Service) listTasks(ctx context.Context, st Stores, userID string, f flux.TaskFilter) ([]flux.Task, error) {
 	return allPages(func(p flux.Page) ([]flux.Task, string, error) {
 		return st.Tasks().ListTasks(ctx, userID, f, p)
 	})

@@ -17,7 +17,9 @@ import (
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
 	"github.com/fluxlife/flux/store/sqlite"
 	"github.com/google/go-cmp/cmp"
@@ -418,10 +420,10 @@ type placer struct {
 	err   error
 }
 
-func (p *placer) PlaceGoal(_ context.Context, userID, goalID string) error {
+func (p *placer) PlaceGoal(_ context.Context, u *flux.User, goalID string) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.calls = append(p.calls, userID+"/"+goalID)
+	p.calls = append(p.calls, u.ID+"/"+goalID)
 	return p.err
 }
 
@@ -643,12 +645,10 @@ func TestServiceConcurrentConfirmationsSaveOneGoal(t *testing.T) {
 
 func TestServiceWithLLM(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	clock := fluxtest.NewClock(serviceNow)
-	llm := planner.New(planner.LLMConfig{
-		BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient(), Timeout: 5 * time.Second,
-		Clock: clock, Logger: slog.New(slog.DiscardHandler),
-	})
+	llm := openai.NewPlanner(openai.Config{BaseURL: fake.URL(), APIKey: fake.APIKey(), HTTPClient: fake.HTTPClient()},
+		planner.LLMConfig{Timeout: 5 * time.Second, Clock: clock, Logger: slog.New(slog.DiscardHandler)})
 	st := openSQLite(t, filepath.Join(t.TempDir(), "flux.db"), clock)
 	svc := planner.NewService(st, llm, &planner.ServiceOptions{Clock: clock})
 	u := flux.NewUser(flux.NewID(), "carol@example.com", "carol")
@@ -703,7 +703,7 @@ func ExampleService() {
 		log.Fatal(err)
 	}
 
-	// The offline planner; pass planner.New(planner.ConfigFromEnv(os.Getenv)) for the LLM one.
+	// The offline planner; pass openai.NewPlanner(...) (planner/openai) for the LLM one.
 	svc := planner.NewService(st, nil, &planner.ServiceOptions{Clock: clock})
 	d, err := svc.CreateGoal(ctx, u, planner.CreateGoalInput{Title: "Run a 10k in 10 weeks", Plan: true})
 	if err != nil {

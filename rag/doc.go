@@ -11,9 +11,9 @@
 //   - [Chunker] splits a document recursively on paragraphs, lines,
 //     sentences and words, with overlap, counting characters (runes).
 //   - [Embedder] turns texts into vectors: [NewHashEmbedder] is offline and
-//     deterministic (feature hashing of words and word pairs);
-//     [NewOpenAIEmbedder] calls any OpenAI-compatible /embeddings endpoint
-//     (OpenRouter by default).
+//     deterministic (feature hashing of words and word pairs); rag/openai
+//     calls any OpenAI-compatible /embeddings endpoint (OpenRouter by
+//     default), in its own package so that this one links no HTTP client.
 //   - [Index] stores vectors and answers exact nearest-neighbour queries with
 //     a metadata [Filter]; [MemoryIndex] is the embedded one, rag/pinecone is
 //     the hosted one.

@@ -137,7 +137,7 @@ type IngesterOptions struct {
 	// Clock stamps IndexedAt; nil means the system clock.
 	Clock flux.Clock
 	// EmbedBatch is the most texts passed to one Embed call; 0 means 256.
-	// (An embedder may split a call further: OpenAIEmbedder sends 64 texts
+	// (An embedder may split a call further: rag/openai sends 64 texts
 	// per request.)
 	EmbedBatch int
 }

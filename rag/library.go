@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/fluxlife/flux"
 )
@@ -25,6 +26,10 @@ type LibraryOptions struct {
 	Retrieval RetrieverOptions
 	// Clock stamps catalog records; nil means the system clock.
 	Clock flux.Clock
+	// RefreshInterval is how often a library kept in a store
+	// (NewStoreLibrary) looks for changes other processes made to it; 0
+	// means DefaultRefreshInterval, negative never (see StoreIndex).
+	RefreshInterval time.Duration
 }
 
 // Library is an article library ready to search: an Ingester and a
@@ -144,3 +149,9 @@ func (l *Library) Index() Index { return l.index }
 
 // Keywords returns the library's keyword index.
 func (l *Library) Keywords() KeywordIndex { return l.keywords }
+
+// Retrieve is Search under the name package planner's Retriever uses:
+// a *Library grounds a planner as it is.
+func (l *Library) Retrieve(ctx context.Context, query string, k int) ([]Passage, error) {
+	return l.Search(ctx, query, k)
+}

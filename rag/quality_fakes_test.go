@@ -4,8 +4,10 @@ import (
 	"context"
 	"testing"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
+	ragopenai "github.com/fluxlife/flux/rag/openai"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
 
@@ -13,7 +15,7 @@ import (
 // TestRetrievalQuality through the hosted implementations, each against its
 // protocol-level fake: the OpenAI-compatible embedder (go-openai) against
 // the fake LLM's /embeddings, whose vectors are a feature hashing of the
-// text's words (fluxtest.EmbeddingVector), and the Pinecone index
+// text's words (openaifake.EmbeddingVector), and the Pinecone index
 // (go-pinecone over gRPC) with the offline embedder. Hybrid retrieval must
 // find the answering article in its top 5 for at least 80% of the
 // questions, as on the embedded implementations.
@@ -27,8 +29,8 @@ func TestRetrievalQualityOnTheFakes(t *testing.T) {
 
 	t.Run("openai embedder on the fake LLM", func(t *testing.T) {
 		t.Parallel()
-		llm := fluxtest.NewLLM(t)
-		emb, err := rag.NewOpenAIEmbedder(rag.OpenAIConfig{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient()})
+		llm := openaifake.NewLLM(t)
+		emb, err := ragopenai.New(ragopenai.Config{BaseURL: llm.URL(), APIKey: llm.APIKey(), HTTPClient: llm.HTTPClient()})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -43,7 +45,7 @@ func TestRetrievalQualityOnTheFakes(t *testing.T) {
 		embedded := 0
 		for _, r := range llm.EmbeddingRequests() {
 			in, _ := r.Input.([]any)
-			if len(in) > rag.DefaultEmbeddingBatchSize {
+			if len(in) > ragopenai.DefaultBatchSize {
 				t.Errorf("an embeddings request of %d texts", len(in))
 			}
 			embedded += len(in)
@@ -57,7 +59,7 @@ func TestRetrievalQualityOnTheFakes(t *testing.T) {
 	t.Run("pinecone index on the fake Pinecone", func(t *testing.T) {
 		t.Parallel()
 		emb := rag.NewHashEmbedder(0)
-		fake := fluxtest.NewPinecone(t)
+		fake := pineconefake.NewPinecone(t)
 		fake.SetDimension(emb.Dimensions())
 		idx, err := pinecone.New(context.Background(), pinecone.Config{
 			APIKey: fake.APIKey(), ControlURL: fake.ControlURL(), Insecure: true,

@@ -55,21 +55,12 @@ func (m Mode) String() string {
 }
 
 // Passage is one retrieved piece of an article, ready to be quoted in a
-// prompt and cited in a plan.
-type Passage struct {
-	Text      string `json:"text"`
-	Title     string `json:"title"`
-	Source    string `json:"source"`
-	Category  string `json:"category"`
-	Authority string `json:"authority"`
-	// Score orders the passages, higher is better. In Hybrid mode it is the
-	// reciprocal-rank-fusion score (at most 2/(RRFK+1)); in VectorOnly mode
-	// the cosine similarity; in KeywordOnly mode the keyword index's score.
-	Score float64 `json:"score"`
-	// DocumentID and ChunkIndex say where the passage comes from.
-	DocumentID string `json:"document_id"`
-	ChunkIndex int    `json:"chunk_index"`
-}
+// prompt and cited in a plan: flux.Passage, the type package planner's
+// Retriever returns too. Its Score, higher is better, is in Hybrid mode
+// the reciprocal-rank-fusion score (at most 2/(RRFK+1)); in VectorOnly
+// mode the cosine similarity; in KeywordOnly mode the keyword index's
+// score.
+type Passage = flux.Passage
 
 // RetrieverOptions tunes a Retriever. The zero value (or nil) means every
 // default.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/fluxlife/flux"
 )
@@ -16,10 +17,10 @@ import (
 // search). NewStoreLibrary wires the three.
 
 // NewStoreLibrary returns a library kept in st: what opts leaves nil is
-// NewStoreCatalog(st), NewStoreIndex(st, EmbedderKey(emb)) and
-// NewStoreKeywordIndex(st). Another Index (a hosted one) may be given in
-// opts; the store then still keeps the documents, chunks and vectors, and
-// answers keyword searches.
+// NewStoreCatalog(st), NewStoreIndex(st, EmbedderKey(emb)) refreshed every
+// opts.RefreshInterval by opts.Clock, and NewStoreKeywordIndex(st). Another
+// Index (a hosted one) may be given in opts; the store then still keeps the
+// documents, chunks and vectors, and answers keyword searches.
 func NewStoreLibrary(st flux.ArticleStore, emb Embedder, opts *LibraryOptions) (*Library, error) {
 	var o LibraryOptions
 	if opts != nil {
@@ -35,7 +36,7 @@ func NewStoreLibrary(st flux.ArticleStore, emb Embedder, opts *LibraryOptions) (
 		o.Catalog = NewStoreCatalog(st)
 	}
 	if o.Index == nil {
-		o.Index = NewStoreIndex(st, EmbedderKey(emb))
+		o.Index = NewStoreIndex(st, EmbedderKey(emb)).WithRefresh(o.RefreshInterval, o.Clock)
 	}
 	if o.Keywords == nil {
 		o.Keywords = NewStoreKeywordIndex(st)
@@ -133,41 +134,123 @@ func storedChunk(c flux.ArticleChunk) Chunk {
 		Metadata: Metadata{Title: c.Title, Source: c.Source, Category: c.Category, Authority: c.Authority}}
 }
 
+// DefaultRefreshInterval is how often a StoreIndex asks the store whether
+// another process changed the library (see StoreIndex).
+const DefaultRefreshInterval = 2 * time.Second
+
 // StoreIndex is an Index whose vectors persist in a flux.ArticleStore and
 // are searched exactly in memory (a MemoryIndex). On first use it loads the
 // vectors of every article indexed under its embedder key; Upsert and
 // DeleteDocument then keep the memory in step with what StoreCatalog writes.
 // It does not write to the store itself: persistence is StoreCatalog's
-// WriteDocument, which the Ingester calls after Upsert. Another process
-// writing to the same store (a second fluxd on one PostgreSQL database) is
-// seen after Reload. Safe for concurrent use.
+// WriteDocument, which the Ingester calls after Upsert.
+//
+// Another process writing to the same store (a second fluxd on one
+// PostgreSQL database) is seen within the refresh interval: at most once
+// per interval a search asks the store for its catalog version
+// (flux.ArticleStore.ArticlesVersion, one small query) and, when it moved
+// since the vectors were loaded, loads them again into a new MemoryIndex
+// while other searches go on over the old one. Reload does it at once.
+// Safe for concurrent use.
 type StoreIndex struct {
-	st  flux.ArticleStore
-	key string
+	st    flux.ArticleStore
+	key   string
+	every time.Duration
+	clock flux.Clock
 
-	mu     sync.Mutex
-	loaded bool
-	mem    *MemoryIndex
+	load sync.Mutex // serialises loads
+
+	mu       sync.Mutex // guards what follows
+	loaded   bool
+	mem      *MemoryIndex
+	version  int64     // the catalog version mem was loaded at
+	checked  time.Time // when the version was last compared
+	checking bool      // a search is comparing it now
 }
 
 var _ Index = (*StoreIndex)(nil)
 
 // NewStoreIndex returns an index over the vectors st holds under
-// embedderKey (see EmbedderKey).
+// embedderKey (see EmbedderKey), refreshed every DefaultRefreshInterval by
+// the system clock.
 func NewStoreIndex(st flux.ArticleStore, embedderKey string) *StoreIndex {
-	return &StoreIndex{st: st, key: embedderKey, mem: NewMemoryIndex()}
+	return &StoreIndex{st: st, key: embedderKey, mem: NewMemoryIndex(), every: DefaultRefreshInterval, clock: flux.SystemClock{}}
 }
 
-// memory returns the in-memory index, loading it first when needed.
-func (x *StoreIndex) memory(ctx context.Context) (*MemoryIndex, error) {
+// WithRefresh sets how often the index compares the store's catalog version
+// (0: DefaultRefreshInterval; negative: never, only Reload) and the clock
+// that measures it (nil: the system clock), and returns x. Call it before
+// the first use.
+func (x *StoreIndex) WithRefresh(every time.Duration, clock flux.Clock) *StoreIndex {
+	if every == 0 {
+		every = DefaultRefreshInterval
+	}
+	if clock == nil {
+		clock = flux.SystemClock{}
+	}
 	x.mu.Lock()
-	defer x.mu.Unlock()
-	if x.loaded {
-		return x.mem, nil
+	x.every, x.clock = every, clock
+	x.mu.Unlock()
+	return x
+}
+
+// memory returns the in-memory index, loading it first when needed; with
+// refresh (searches and counts, not writes) it reloads it when the refresh
+// interval has passed and the store's catalog changed.
+func (x *StoreIndex) memory(ctx context.Context, refresh bool) (*MemoryIndex, error) {
+	x.mu.Lock()
+	if !x.loaded {
+		x.mu.Unlock()
+		return x.reload(ctx, false)
+	}
+	m, now := x.mem, x.clock.Now()
+	due := refresh && x.every > 0 && !x.checking && !now.Before(x.checked.Add(x.every))
+	if due {
+		x.checking, x.checked = true, now
+	}
+	x.mu.Unlock()
+	if !due {
+		return m, nil
+	}
+	defer func() {
+		x.mu.Lock()
+		x.checking = false
+		x.mu.Unlock()
+	}()
+	v, err := x.st.ArticlesVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rag: check the article catalog: %w", err)
+	}
+	x.mu.Lock()
+	same := v == x.version
+	x.mu.Unlock()
+	if same {
+		return m, nil
+	}
+	return x.reload(ctx, true)
+}
+
+// reload loads the vectors into a new MemoryIndex and swaps it in; unless
+// force, it does nothing when another call loaded them meanwhile. The
+// catalog version is read before the vectors, so a write committed during
+// the load is loaded again at the next refresh.
+func (x *StoreIndex) reload(ctx context.Context, force bool) (*MemoryIndex, error) {
+	x.load.Lock()
+	defer x.load.Unlock()
+	x.mu.Lock()
+	if x.loaded && !force {
+		m := x.mem
+		x.mu.Unlock()
+		return m, nil
+	}
+	x.mu.Unlock()
+	v, err := x.st.ArticlesVersion(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("rag: load vectors: %w", err)
 	}
 	mem := NewMemoryIndex()
 	var vs []Vector
-	err := x.st.ScanVectors(ctx, x.key, func(c flux.ArticleChunk) error {
+	err = x.st.ScanVectors(ctx, x.key, func(c flux.ArticleChunk) error {
 		vs = append(vs, Vector{ID: c.ID, Values: c.Vector, Chunk: storedChunk(c)})
 		return nil
 	})
@@ -177,22 +260,21 @@ func (x *StoreIndex) memory(ctx context.Context) (*MemoryIndex, error) {
 	if err := mem.Upsert(ctx, vs); err != nil {
 		return nil, fmt.Errorf("rag: load vectors: %w", err)
 	}
-	x.mem, x.loaded = mem, true
+	x.mu.Lock()
+	x.mem, x.loaded, x.version, x.checked = mem, true, v, x.clock.Now()
+	x.mu.Unlock()
 	return mem, nil
 }
 
-// Reload reads the vectors from the store again.
+// Reload reads the vectors from the store again, now.
 func (x *StoreIndex) Reload(ctx context.Context) error {
-	x.mu.Lock()
-	x.loaded = false
-	x.mu.Unlock()
-	_, err := x.memory(ctx)
+	_, err := x.reload(ctx, true)
 	return err
 }
 
 // Upsert adds the vectors to the in-memory index (see StoreIndex).
 func (x *StoreIndex) Upsert(ctx context.Context, vectors []Vector) error {
-	m, err := x.memory(ctx)
+	m, err := x.memory(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -201,7 +283,7 @@ func (x *StoreIndex) Upsert(ctx context.Context, vectors []Vector) error {
 
 // Query returns the k nearest vectors passing filter.
 func (x *StoreIndex) Query(ctx context.Context, vec []float32, k int, filter Filter) ([]Match, error) {
-	m, err := x.memory(ctx)
+	m, err := x.memory(ctx, true)
 	if err != nil {
 		return nil, err
 	}
@@ -211,7 +293,7 @@ func (x *StoreIndex) Query(ctx context.Context, vec []float32, k int, filter Fil
 // DeleteDocument removes the document's vectors from the in-memory index
 // (see StoreIndex).
 func (x *StoreIndex) DeleteDocument(ctx context.Context, docID string) error {
-	m, err := x.memory(ctx)
+	m, err := x.memory(ctx, false)
 	if err != nil {
 		return err
 	}
@@ -220,7 +302,7 @@ func (x *StoreIndex) DeleteDocument(ctx context.Context, docID string) error {
 
 // Count returns the number of vectors in memory.
 func (x *StoreIndex) Count(ctx context.Context) (int, error) {
-	m, err := x.memory(ctx)
+	m, err := x.memory(ctx, true)
 	if err != nil {
 		return 0, err
 	}

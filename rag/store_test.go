@@ -5,10 +5,13 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
 	"github.com/fluxlife/flux/store/sqlite"
 )
@@ -246,7 +249,8 @@ func TestStoreIndexReload(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "flux.db")
 	st := openSQLite(t, path)
 	emb := NewHashEmbedder(32)
-	reader, err := NewStoreLibrary(st.Articles(), emb, nil)
+	// The reader's clock stands still: it never refreshes by itself.
+	reader, err := NewStoreLibrary(st.Articles(), emb, &LibraryOptions{Clock: testClock})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,6 +277,104 @@ func TestStoreIndexReload(t *testing.T) {
 	}
 	if n, _ := reader.Index().Count(ctx); n != 2 {
 		t.Errorf("after Reload the reader sees %d vectors, want 2", n)
+	}
+}
+
+// TestStoreIndexRefresh: a library sees what another process writes to its
+// store (ingests, replacements, deletions) at its first search once the
+// refresh interval has passed, on both stores, and not before.
+func TestStoreIndexRefresh(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "flux.db")
+	for _, name := range []string{"sqlite", "postgres"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var a, b flux.ArticleStore
+			if name == "sqlite" {
+				a, b = openSQLite(t, path).Articles(), openSQLite(t, path).Articles()
+			} else {
+				// Two stores on one schema, as two fluxd on one database.
+				url, schema := pgtest.URL(t), pgtest.Schema()
+				t.Cleanup(func() { pgtest.DropSchema(t, url, schema) })
+				for _, st := range []*flux.ArticleStore{&a, &b} {
+					p, err := postgres.Open(ctx, url, &postgres.Options{Schema: schema})
+					if err != nil {
+						t.Fatal(err)
+					}
+					t.Cleanup(func() { p.Close() })
+					*st = p.Articles()
+				}
+			}
+			emb := NewHashEmbedder(32)
+			clock := fluxtest.NewClock(time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC))
+			reader, err := NewStoreLibrary(a, emb, &LibraryOptions{Clock: clock, RefreshInterval: time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			writer, err := NewStoreLibrary(b, emb, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ids := func() []string {
+				t.Helper()
+				ps, err := reader.Retriever().SearchFilter(ctx, "alpha beta gamma", 10, Filter{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var out []string
+				for _, p := range ps {
+					if !slices.Contains(out, p.DocumentID) {
+						out = append(out, p.DocumentID)
+					}
+				}
+				slices.Sort(out)
+				return out
+			}
+			count := func() int {
+				t.Helper()
+				n, err := reader.Index().Count(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := count(); n != 0 {
+				t.Fatalf("empty store: %d vectors", n)
+			}
+			if _, err := writer.Ingest(ctx, []Document{testDoc("a", "alpha"), testDoc("b", "beta")}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(999 * time.Millisecond)
+			if n := count(); n != 0 {
+				t.Errorf("before the interval the reader sees %d vectors, want its loaded 0", n)
+			}
+			clock.Advance(time.Millisecond)
+			if n := count(); n != 2 {
+				t.Errorf("after the interval the reader sees %d vectors, want 2", n)
+			}
+			// A deletion and a replacement by the writer.
+			if err := writer.Remove(ctx, "a"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := writer.Ingest(ctx, []Document{testDoc("b", "gamma gamma")}); err != nil {
+				t.Fatal(err)
+			}
+			clock.Advance(time.Second)
+			if n := count(); n != 1 {
+				t.Errorf("after a deletion the reader sees %d vectors, want 1", n)
+			}
+			if got := ids(); !slices.Equal(got, []string{"b"}) {
+				t.Errorf("reader's search finds %v, want [b]", got)
+			}
+			// Nothing changed: no reload (the same MemoryIndex stays).
+			before, _ := reader.Index().(*StoreIndex).memory(ctx, false)
+			clock.Advance(time.Hour)
+			count()
+			if after, _ := reader.Index().(*StoreIndex).memory(ctx, false); after != before {
+				t.Error("the reader reloaded its vectors though the store did not change")
+			}
+		})
 	}
 }
 

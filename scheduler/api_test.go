@@ -83,6 +83,8 @@ func TestSuggest(t *testing.T) {
 	t.Parallel()
 	e := New(nil)
 	report := TaskInput{ID: "t1", Title: "Write report"}
+	var avoidMonday19 [7][24]float64
+	avoidMonday19[time.Monday][19] = -1
 	tests := []struct {
 		name string
 		in   Input
@@ -101,6 +103,23 @@ func TestSuggest(t *testing.T) {
 				Suggestions: []SuggestedSlot{
 					{NewStart: bt("2026-04-13 19:15").UTC(), NewEnd: bt("2026-04-13 20:15").UTC(), Label: "7:15 PM Today",
 						Rationale: "Suggested 7:15 PM — it's your outside work hours today."},
+					{NewStart: bt("2026-04-14 07:00").UTC(), NewEnd: bt("2026-04-14 08:00").UTC(), Label: "7:00 AM Tuesday",
+						Rationale: "Suggested 7:00 AM Tuesday — outside work hours."},
+				},
+			},
+		},
+		{
+			name: "weights: away from an avoided hour",
+			in: Input{Now: bt("2026-04-13 16:52"), Rules: officeRules(), Weights: &avoidMonday19, Busy: []Busy{
+				{ID: "ev", Kind: BusyEvent, Start: bt("2026-04-13 18:00"), End: bt("2026-04-13 19:00")},
+			}},
+			req: SuggestRequest{Task: report, Start: bt("2026-04-13 14:00"), End: bt("2026-04-13 15:00")},
+			want: SuggestResult{
+				EventID: "t1", TaskTitle: "Write report", SkipOption: true, AIMessage: "Write report drifted. I can do:",
+				Suggestions: []SuggestedSlot{
+					// 19:15 covers 45 minutes of Monday 19:00 (−11), 19:45 only 15 (−4).
+					{NewStart: bt("2026-04-13 19:45").UTC(), NewEnd: bt("2026-04-13 20:45").UTC(), Label: "7:45 PM Today",
+						Rationale: "Suggested 7:45 PM — it's your outside work hours today."},
 					{NewStart: bt("2026-04-14 07:00").UTC(), NewEnd: bt("2026-04-14 08:00").UTC(), Label: "7:00 AM Tuesday",
 						Rationale: "Suggested 7:00 AM Tuesday — outside work hours."},
 				},
@@ -322,24 +341,6 @@ func TestRulesFor(t *testing.T) {
 	}
 	if r := d.RulesFor(nil); r.CutoffHour != 20 || r.BufferMinutes != 10 || r.Location != time.UTC || len(r.WorkHours[time.Monday]) != 1 {
 		t.Errorf("nil user %+v", r)
-	}
-}
-
-func TestDefaultsFromEnv(t *testing.T) {
-	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	d, err := DefaultsFromEnv(env(nil))
-	if err != nil || d != DefaultDefaults() {
-		t.Errorf("unset: %+v, %v", d, err)
-	}
-	d, err = DefaultsFromEnv(env(map[string]string{EnvCutoffHour: "22", EnvBufferMinutes: " 10 "}))
-	if err != nil || d != (Defaults{CutoffHour: 22, BufferMinutes: 10}) {
-		t.Errorf("set: %+v, %v", d, err)
-	}
-	_, err = DefaultsFromEnv(env(map[string]string{EnvCutoffHour: "24", EnvBufferMinutes: "x"}))
-	var fe *flux.Error
-	if !errors.As(err, &fe) || fe.Code != flux.EInvalid || len(fe.Fields) != 2 {
-		t.Errorf("invalid: %v", err)
 	}
 }
 

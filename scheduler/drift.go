@@ -28,7 +28,7 @@ func (DriftArgs) Kind() string { return "scheduler.drift" }
 // scheduled whose slot ended more than the grace period before now becomes
 // drifted, ready to be replanned (Service.ReplanMissed) or rescheduled
 // through the original frontend's suggestions. It is idempotent.
-func DriftWorker(store flux.Store, clock flux.Clock) func(context.Context, DriftArgs) error {
+func DriftWorker(store interface{ Tasks() flux.TaskStore }, clock flux.Clock) func(context.Context, DriftArgs) error {
 	if clock == nil {
 		clock = flux.SystemClock{}
 	}

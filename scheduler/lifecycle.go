@@ -250,7 +250,7 @@ func (s *Service) placeOnDay(ctx context.Context, tx flux.Stores, u *flux.User, 
 	if in.Deadline.IsZero() || in.Deadline.After(dayEnd) {
 		in.Deadline = dayEnd
 	}
-	res, err := s.engine.Schedule(Input{Now: now, From: day, To: dayEnd, Tasks: []TaskInput{in}, Busy: busy, Rules: rules})
+	res, err := s.engine.Schedule(Input{Now: now, From: day, To: dayEnd, Tasks: []TaskInput{in}, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, tx, u.ID)})
 	if err != nil {
 		s.log.WarnContext(ctx, "scheduler: the next occurrence could not be placed", "task_id", n.ID, "error", err)
 		return nil
@@ -345,7 +345,7 @@ func (s *Service) Reschedule(ctx context.Context, u *flux.User, taskID string, r
 			if err != nil {
 				return err
 			}
-			res, err := s.engine.Replan(Input{Now: now, From: now, To: to, Tasks: []TaskInput{in}, Busy: busy, Rules: rules})
+			res, err := s.engine.Replan(Input{Now: now, From: now, To: to, Tasks: []TaskInput{in}, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, tx, u.ID)})
 			if err != nil {
 				return err
 			}
@@ -531,7 +531,7 @@ func (s *Service) ReplanMissed(ctx context.Context, u *flux.User) (*ReplanResult
 		if err != nil {
 			return err
 		}
-		res, err := s.engine.Replan(Input{Now: now, From: now, To: to, Tasks: ins, Busy: busy, Rules: rules})
+		res, err := s.engine.Replan(Input{Now: now, From: now, To: to, Tasks: ins, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, tx, u.ID)})
 		if err != nil {
 			return err
 		}

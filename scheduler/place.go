@@ -18,14 +18,11 @@ const defaultMinutes = 30
 // slot of its window: the next PlaceDays days, or up to its deadline or
 // earliest start when later (at most the service's longest horizon). A task
 // no slot fits is returned unscheduled, not as an error. It is what a caller
-// that has only ids needs (the voice intents use it).
-func (s *Service) PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error) {
+// that does not hold a transaction needs (the voice intents use it).
+func (s *Service) PlaceTask(ctx context.Context, u *flux.User, taskID string) (*flux.Task, error) {
 	var out *flux.Task
 	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		u, err := tx.Users().GetUser(ctx, userID)
-		if err != nil {
-			return err
-		}
+		var err error
 		out, err = s.PlaceTaskIn(ctx, tx, u, taskID)
 		return err
 	})
@@ -68,13 +65,10 @@ func (s *Service) PlaceTaskIn(ctx context.Context, tx flux.Stores, u *flux.User,
 // MoveTask puts one of the user's tasks at start for its duration (30
 // minutes when it has none), refusing only a past or busy slot as Apply
 // does: a time the user names wins over their work hours and cutoff.
-func (s *Service) MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
+func (s *Service) MoveTask(ctx context.Context, u *flux.User, taskID string, start time.Time) (*flux.Task, error) {
 	var out *flux.Task
 	err := s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		u, err := tx.Users().GetUser(ctx, userID)
-		if err != nil {
-			return err
-		}
+		var err error
 		out, err = s.MoveTaskIn(ctx, tx, u, taskID, start)
 		return err
 	})

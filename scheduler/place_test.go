@@ -20,30 +20,33 @@ func TestPlaceAndMoveTask(t *testing.T) {
 	// Work hours are the user's to give up.
 	noon := e.at("2026-11-03 12:00")
 	lunch := e.task(func(x *flux.Task) { x.Title = "Lunch call" })
-	got, err := e.svc.MoveTask(e.ctx, e.user.ID, lunch.ID, noon)
+	got, err := e.svc.MoveTask(e.ctx, e.user, lunch.ID, noon)
 	if err != nil || got.Status != flux.TaskScheduled || !got.ScheduledAt.Equal(noon) || got.DurationMinutes != 30 {
 		t.Fatalf("MoveTask = %+v, %v", got, err)
 	}
 	// The same time again is busy; the past is refused too.
 	other := e.task(func(x *flux.Task) { x.Title = "Dentist" })
 	wantCode(t, func() error {
-		_, err := e.svc.MoveTask(e.ctx, e.user.ID, other.ID, noon.Add(10*time.Minute))
+		_, err := e.svc.MoveTask(e.ctx, e.user, other.ID, noon.Add(10*time.Minute))
 		return err
 	}(), flux.EConflict)
 	wantCode(t, func() error {
-		_, err := e.svc.MoveTask(e.ctx, e.user.ID, other.ID, e.clock.Now().Add(-time.Hour))
+		_, err := e.svc.MoveTask(e.ctx, e.user, other.ID, e.clock.Now().Add(-time.Hour))
 		return err
 	}(), flux.EConflict)
-	wantCode(t, func() error { _, err := e.svc.MoveTask(e.ctx, e.user.ID, flux.NewID(), noon); return err }(), flux.ENotFound)
+	wantCode(t, func() error { _, err := e.svc.MoveTask(e.ctx, e.user, flux.NewID(), noon); return err }(), flux.ENotFound)
 	// Another user's task is not found.
-	wantCode(t, func() error { _, err := e.svc.MoveTask(e.ctx, flux.NewID(), other.ID, noon); return err }(), flux.ENotFound)
+	wantCode(t, func() error {
+		_, err := e.svc.MoveTask(e.ctx, flux.NewUser(flux.NewID(), "", "Other"), other.ID, noon)
+		return err
+	}(), flux.ENotFound)
 
 	// An evening window three weeks ahead: beyond the default PlaceDays.
 	from, to := e.at("2026-11-23 17:00").UTC(), e.at("2026-11-23 21:00").UTC()
 	later := e.task(func(x *flux.Task) {
 		x.Title, x.EarliestStart, x.Deadline, x.PreferredTime = "Book the venue", &from, &to, "evening"
 	})
-	got, err = e.svc.PlaceTask(e.ctx, e.user.ID, later.ID)
+	got, err = e.svc.PlaceTask(e.ctx, e.user, later.ID)
 	if err != nil || got.ScheduledAt == nil || got.ScheduledAt.Before(from) || got.ScheduledAt.After(to) {
 		t.Fatalf("PlaceTask = %+v, %v", got, err)
 	}
@@ -51,7 +54,7 @@ func TestPlaceAndMoveTask(t *testing.T) {
 	far := time.Date(2027, 6, 1, 0, 0, 0, 0, time.UTC)
 	farEnd := far.Add(24 * time.Hour)
 	never := e.task(func(x *flux.Task) { x.Title, x.EarliestStart, x.Deadline = "Far away", &far, &farEnd })
-	got, err = e.svc.PlaceTask(e.ctx, e.user.ID, never.ID)
+	got, err = e.svc.PlaceTask(e.ctx, e.user, never.ID)
 	if err != nil || got.ScheduledAt != nil {
 		t.Errorf("PlaceTask far ahead = %+v, %v", got, err)
 	}

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/teambition/rrule-go"
@@ -22,13 +21,7 @@ type ruleSpec struct {
 
 // parseRule parses an RRULE (optionally preceded by a DTSTART line) in loc.
 func parseRule(s string, loc *time.Location) (*ruleSpec, error) {
-	lines := strings.Split(strings.TrimSpace(strings.ReplaceAll(s, "\r\n", "\n")), "\n")
-	for i, l := range lines {
-		if !strings.HasPrefix(strings.ToUpper(l), "DTSTART") {
-			lines[i] = strings.ToUpper(strings.TrimSpace(l))
-		}
-	}
-	s = strings.Join(lines, "\n")
+	s = canonicalRule(s)
 	opt, err := rrule.StrToROptionInLocation(s, loc)
 	if err != nil {
 		return nil, fmt.Errorf("not a valid RRULE: %w", err)

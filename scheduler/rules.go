@@ -3,17 +3,10 @@ package scheduler
 import (
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
-)
-
-// Environment variables read by DefaultsFromEnv.
-const (
-	EnvCutoffHour    = "SCHEDULER_CUTOFF_HOUR"
-	EnvBufferMinutes = "SCHEDULER_BUFFER_MINUTES"
 )
 
 // Rules are a user's scheduling rules. All times of day are wall-clock times
@@ -47,7 +40,8 @@ type Rules struct {
 
 // Defaults are the values RulesFor falls back to when a user's setting is
 // missing or out of range. The zero Defaults is not useful; start from
-// DefaultDefaults or DefaultsFromEnv.
+// DefaultDefaults. (cmd/fluxd reads them from the environment variables
+// named in parentheses.)
 type Defaults struct {
 	// CutoffHour is the default cutoff hour (SCHEDULER_CUTOFF_HOUR, 21).
 	CutoffHour int
@@ -59,32 +53,6 @@ type Defaults struct {
 // 15 minutes.
 func DefaultDefaults() Defaults {
 	return Defaults{CutoffHour: flux.DefaultCutoffHour, BufferMinutes: flux.DefaultBufferMinutes}
-}
-
-// DefaultsFromEnv reads SCHEDULER_CUTOFF_HOUR and SCHEDULER_BUFFER_MINUTES
-// through getenv (os.Getenv in a server); an unset variable keeps the
-// default. A value that is not a number or out of range is an EInvalid error.
-func DefaultsFromEnv(getenv func(string) string) (Defaults, error) {
-	d := DefaultDefaults()
-	var fs []flux.FieldError
-	read := func(name string, dst *int, lo, hi int) {
-		s := strings.TrimSpace(getenv(name))
-		if s == "" {
-			return
-		}
-		v, err := strconv.Atoi(s)
-		if err != nil || v < lo || v > hi {
-			fs = append(fs, flux.FieldError{Field: name, Message: fmt.Sprintf("must be a whole number between %d and %d", lo, hi)})
-			return
-		}
-		*dst = v
-	}
-	read(EnvCutoffHour, &d.CutoffHour, 0, 23)
-	read(EnvBufferMinutes, &d.BufferMinutes, 0, 1440)
-	if len(fs) > 0 {
-		return DefaultDefaults(), flux.Invalid("invalid scheduler defaults", fs...)
-	}
-	return d, nil
 }
 
 // RulesFor returns the rules of user u with the original defaults

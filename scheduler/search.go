@@ -7,6 +7,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"time"
 )
 
 // cand is a chosen slot: its start, score and the movable tasks it
@@ -163,9 +164,15 @@ func (st *state) candidates(it *item, di int, a, last int64) []int64 {
 		raw = kept
 	}
 	if st.weights != nil {
+		// hour boundaries as starts, and as ends (spanWeight changes there)
 		lt := st.cal.at(a)
-		for hb := a + int64(60-lt.Minute()); hb <= last; hb += 60 {
-			raw = append(raw, hb, hb-1)
+		for hb := a + int64(60-lt.Minute()); hb <= last+it.d; hb += 60 {
+			if hb <= last {
+				raw = append(raw, hb, hb-1)
+			}
+			if e := hb - it.d; e > a && e <= last {
+				raw = append(raw, e)
+			}
 		}
 	}
 	g := int64(st.opt.Granularity)
@@ -193,12 +200,35 @@ func (st *state) score(it *item, s int64) float64 {
 	lt := st.cal.at(s)
 	sc := float64(it.pref.penalty(lt.Hour()*60+lt.Minute(), int(it.d)))
 	if st.weights != nil {
-		sc -= clampWeight(st.weights[lt.Weekday()][lt.Hour()]) * float64(st.opt.WeightCost)
+		sc -= spanWeight(st.weights, lt, it.d) * float64(st.opt.WeightCost)
 	}
 	if g := int64(st.opt.Granularity); g > 1 && s%g != 0 {
 		sc += float64(g)
 	}
 	return sc
+}
+
+// spanWeight is the weight of a task of d minutes starting at local time
+// lt: the mean of the (clamped) weights of the hours it covers, each by the
+// minutes it covers, so that a task overlapping an avoided hour pays for the
+// overlap. It walks the wall clock from lt, so across a DST change the
+// hours after the change are off by the shift.
+func spanWeight(w *[7][24]float64, lt time.Time, d int64) float64 {
+	if d <= 0 {
+		return clampWeight(w[lt.Weekday()][lt.Hour()])
+	}
+	day, h, m := int(lt.Weekday()), lt.Hour(), int64(lt.Minute())
+	var sum float64
+	for left := d; left > 0; {
+		n := min(60-m, left)
+		sum += clampWeight(w[day][h]) * float64(n)
+		left -= n
+		m = 0
+		if h++; h == 24 {
+			h, day = 0, (day+1)%7
+		}
+	}
+	return sum / float64(d)
 }
 
 // clampWeight limits a weight to [-1, 1].

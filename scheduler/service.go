@@ -43,7 +43,7 @@ type ServiceOptions struct {
 	// Clock tells the time; nil means the system clock.
 	Clock flux.Clock
 	// Defaults are the cutoff and buffer of users whose own are missing;
-	// nil means DefaultDefaults (cmd/fluxd passes DefaultsFromEnv).
+	// nil means DefaultDefaults (cmd/fluxd reads them from the environment).
 	Defaults *Defaults
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
@@ -55,6 +55,17 @@ type ServiceOptions struct {
 	// MaxAvailabilityDays caps the window of Availability
 	// (DefaultMaxAvailabilityDays).
 	MaxAvailabilityDays int
+	// Weights, when set, gives the per-hour-of-week preference weights of
+	// every placement made for a user (Schedule, PlaceGoal, rescheduling,
+	// Suggest); *PatternService is one. nil means no weights.
+	Weights WeightSource
+}
+
+// WeightSource gives the preference weights learnt for a user (see
+// Input.Weights), read through st: the transaction's stores or the store.
+// nil weights mean none.
+type WeightSource interface {
+	Weights(ctx context.Context, st PatternReader, userID string) (*[7][24]float64, error)
 }
 
 // Service is the scheduler over a Flux store: it reads a user's tasks,
@@ -65,7 +76,7 @@ type ServiceOptions struct {
 // missed or drifted tasks are moved to their next suitable slot. All times
 // of day are the user's, in their time zone.
 type Service struct {
-	store     flux.Store
+	store     Store
 	engine    Engine
 	clock     flux.Clock
 	defaults  Defaults
@@ -73,10 +84,11 @@ type Service struct {
 	maxDays   int
 	maxTasks  int
 	maxAvDays int
+	weights   WeightSource
 }
 
 // NewService returns a Service over store. opts may be nil.
-func NewService(store flux.Store, opts *ServiceOptions) *Service {
+func NewService(store Store, opts *ServiceOptions) *Service {
 	var o ServiceOptions
 	if opts != nil {
 		o = *opts
@@ -84,6 +96,7 @@ func NewService(store flux.Store, opts *ServiceOptions) *Service {
 	s := &Service{
 		store: store, engine: o.Engine, clock: o.Clock, defaults: DefaultDefaults(), log: o.Logger,
 		maxDays: o.MaxScheduleDays, maxTasks: o.MaxScheduleTasks, maxAvDays: o.MaxAvailabilityDays,
+		weights: o.Weights,
 	}
 	if o.Defaults != nil {
 		s.defaults = *o.Defaults
@@ -176,7 +189,7 @@ func (s *Service) Schedule(ctx context.Context, u *flux.User, req ScheduleReques
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid schedule request", fs...)
 	}
-	run := func(ctx context.Context, st flux.Stores) (*ScheduleResult, error) {
+	run := func(ctx context.Context, st Stores) (*ScheduleResult, error) {
 		tasks, err := s.tasksToPlace(ctx, st, u.ID, req.TaskIDs)
 		if err != nil {
 			return nil, err
@@ -200,7 +213,7 @@ func (s *Service) Schedule(ctx context.Context, u *flux.User, req ScheduleReques
 
 // tasksToPlace loads the given tasks, or the user's unscheduled pending
 // time-triggered tasks.
-func (s *Service) tasksToPlace(ctx context.Context, st flux.Stores, userID string, ids []string) ([]flux.Task, error) {
+func (s *Service) tasksToPlace(ctx context.Context, st Stores, userID string, ids []string) ([]flux.Task, error) {
 	if len(ids) == 0 {
 		all, more, err := listTasks(ctx, st, userID, flux.TaskFilter{Statuses: []flux.TaskStatus{flux.TaskPending}, Unscheduled: true}, s.maxTasks)
 		if err != nil {
@@ -240,7 +253,7 @@ func (s *Service) tasksToPlace(ctx context.Context, st flux.Stores, userID strin
 
 // placeAndSave runs the engine for tasks in [from, to) and, with save,
 // stores each task's first placement through st.
-func (s *Service) placeAndSave(ctx context.Context, st flux.Stores, u *flux.User, tasks []flux.Task, now, from, to time.Time, save bool) (*ScheduleResult, error) {
+func (s *Service) placeAndSave(ctx context.Context, st Stores, u *flux.User, tasks []flux.Task, now, from, to time.Time, save bool) (*ScheduleResult, error) {
 	res := &ScheduleResult{Placements: []Placement{}, Unplaced: []Unplaced{}}
 	if len(tasks) == 0 {
 		return res, nil
@@ -258,7 +271,7 @@ func (s *Service) placeAndSave(ctx context.Context, st flux.Stores, u *flux.User
 	if err != nil {
 		return nil, err
 	}
-	out, err := s.engine.Schedule(Input{Now: now, From: from, To: to, Tasks: ins, Busy: busy, Rules: rules})
+	out, err := s.engine.Schedule(Input{Now: now, From: from, To: to, Tasks: ins, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, st, u.ID)})
 	if err != nil {
 		return nil, err
 	}
@@ -332,11 +345,8 @@ func sameTime(a, b *time.Time) bool {
 // saves the placements in one transaction. A goal that is not active is
 // left alone. It satisfies the planner's TaskPlacer: a saved plan's tasks
 // are scheduled.
-func (s *Service) PlaceGoal(ctx context.Context, userID, goalID string) error {
-	u, err := s.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		return err
-	}
+func (s *Service) PlaceGoal(ctx context.Context, u *flux.User, goalID string) error {
+	userID := u.ID
 	return s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
 		if err := lockUser(ctx, tx, userID); err != nil {
 			return err
@@ -483,7 +493,7 @@ func (s *Service) Suggest(ctx context.Context, u *flux.User, taskID string) (*Su
 	if t.ScheduledAt != nil {
 		req.Start, req.End = *t.ScheduledAt, *t.End()
 	}
-	res, err := s.engine.Suggest(Input{Now: now, Busy: busy, Rules: rules}, req)
+	res, err := s.engine.Suggest(Input{Now: now, Busy: busy, Rules: rules, Weights: s.userWeights(ctx, s.store, u.ID)}, req)
 	if err != nil {
 		return nil, err
 	}
@@ -494,7 +504,7 @@ func (s *Service) Suggest(ctx context.Context, u *flux.User, taskID string) (*Su
 // around [from, to) as busy time, with the later occurrences of their
 // recurring series projected at the same local time. Tasks in exclude are
 // left out (they are being placed).
-func (s *Service) busy(ctx context.Context, st flux.Stores, userID string, loc *time.Location, from, to time.Time, exclude map[string]bool) ([]Busy, error) {
+func (s *Service) busy(ctx context.Context, st Stores, userID string, loc *time.Location, from, to time.Time, exclude map[string]bool) ([]Busy, error) {
 	// Buffers are at most a day and tasks at most a day long, so two days
 	// either side hold everything that can touch the horizon.
 	lo, hi := from.Add(-48*time.Hour), to.Add(48*time.Hour)
@@ -558,7 +568,7 @@ func projectSeries(t *flux.Task, loc *time.Location, end time.Time) []time.Time 
 
 // listTasks reads up to max of the user's tasks matching f, and reports
 // whether there were more.
-func listTasks(ctx context.Context, st flux.Stores, userID string, f flux.TaskFilter, max int) ([]flux.Task, bool, error) {
+func listTasks(ctx context.Context, st Stores, userID string, f flux.TaskFilter, max int) ([]flux.Task, bool, error) {
 	var out []flux.Task
 	p := flux.Page{Limit: flux.MaxPageLimit}
 	for {
@@ -589,4 +599,19 @@ func lockUser(ctx context.Context, tx flux.Stores, userID string) error {
 		return nil
 	}
 	return err
+}
+
+// userWeights returns the user's preference weights from the WeightSource,
+// or nil: without a source, or when it fails (logged; a placement does not
+// fail for want of preferences).
+func (s *Service) userWeights(ctx context.Context, st PatternReader, userID string) *[7][24]float64 {
+	if s.weights == nil {
+		return nil
+	}
+	w, err := s.weights.Weights(ctx, st, userID)
+	if err != nil {
+		s.log.WarnContext(ctx, "scheduler: preference weights unavailable", "user_id", userID, "error", err)
+		return nil
+	}
+	return w
 }

@@ -604,7 +604,7 @@ func TestServicePlaceGoalAndViews(t *testing.T) {
 	if err := e.store.Goals().CreateGoalPlan(e.ctx, p); err != nil {
 		t.Fatal(err)
 	}
-	if err := e.svc.PlaceGoal(e.ctx, e.user.ID, g.ID); err != nil {
+	if err := e.svc.PlaceGoal(e.ctx, e.user, g.ID); err != nil {
 		t.Fatal(err)
 	}
 	for _, x := range p.Tasks {
@@ -614,7 +614,7 @@ func TestServicePlaceGoalAndViews(t *testing.T) {
 		}
 		checkRules(t, e.loc, got.Title, got.ScheduledAt.In(e.loc), got.End().In(e.loc))
 	}
-	err := e.svc.PlaceGoal(e.ctx, e.user.ID, flux.NewID())
+	err := e.svc.PlaceGoal(e.ctx, e.user, flux.NewID())
 	wantCode(t, err, flux.ENotFound)
 
 	// Today and the timeline are the user's local days.

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 
@@ -18,6 +19,10 @@ const (
 	sameTimeWindow       = 30 // minutes either side of the original time of day
 	defaultSuggestMinute = 60 // duration when the drifted slot has none
 )
+
+// scoreWeight is what a preference weight of 1 (Input.Weights, over the
+// minutes a suggested slot covers) adds to its score; −1 takes it away.
+const scoreWeight = 15
 
 // Suggestion reasons, as the original's rationales name them.
 const (
@@ -60,7 +65,8 @@ type SuggestResult struct {
 // CheckSlot checks (busy time with buffers, sleep, cutoff, work hours for a
 // task not allowed in them). A candidate outside work hours scores 10; one
 // tomorrow within 30 minutes of the drifted slot's time of day scores 20
-// more; the best score wins, then the earliest start. The suggestions are in
+// more; with Input.Weights, the slot's weight (see spanWeight) adds up to
+// ±15; the best score wins, then the earliest start. The suggestions are in
 // UTC, as the original sent them; labels and rationales use local time.
 func (e *engine) Suggest(in Input, req SuggestRequest) (SuggestResult, error) {
 	if in.Now.IsZero() {
@@ -139,6 +145,9 @@ func (e *engine) Suggest(in Input, req SuggestRequest) (SuggestResult, error) {
 			}
 			if w.tomorrow && orig >= 0 && circDist(lt.Hour()*60+lt.Minute(), orig) <= sameTimeWindow {
 				sc, reason = sc+scoreSameTime, reasonSameTime
+			}
+			if st.weights != nil {
+				sc += int(math.Round(spanWeight(st.weights, lt, dur) * scoreWeight))
 			}
 			cands = append(cands, scored{s, sc, reason})
 		}

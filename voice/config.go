@@ -2,18 +2,14 @@ package voice
 
 import (
 	"fmt"
-	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/fluxlife/flux"
 )
 
-// Defaults of Config, as ConfigFromEnv fills them in.
+// Defaults of Config.
 const (
-	DefaultBaseURL           = "https://api.deepgram.com"
-	DefaultTokenTTL          = time.Hour
 	DefaultVoiceModel        = "aura-2-thalia-en"
 	DefaultListenModel       = "nova-3"
 	DefaultLLMModel          = "gpt-4o-mini"
@@ -23,31 +19,13 @@ const (
 	DefaultBurstLimit        = 5
 	DefaultBurstWindow       = 10 * time.Minute
 	DefaultStaleAfter        = 30 * time.Minute
-	DefaultRequestTimeout    = 10 * time.Second
-
-	// MaxTokenTTL and MinTokenTTL bound the TTL of a Deepgram grant: the
-	// auth/grant endpoint accepts ttl_seconds from 1 to 3600.
-	MinTokenTTL = time.Second
-	MaxTokenTTL = time.Hour
 )
 
-// Config configures the voice control plane. ConfigFromEnv reads it from the
-// environment; a zero field takes the default documented on it when passed
-// to New.
+// Config configures the voice control plane; a zero field takes the
+// default documented on it when passed to New. The Deepgram grant is
+// configured on the minter (voice/deepgram). cmd/fluxd reads both from the
+// environment; the variable names are given in parentheses.
 type Config struct {
-	// APIKey is the Deepgram API key (DEEPGRAM_API_KEY), used only to mint
-	// short-lived grants for the browser. Empty means voice is not
-	// configured: Create answers EUnavailable (unless Options.Minter is set).
-	APIKey string
-	// BaseURL is the Deepgram REST API (DEEPGRAM_BASE_URL); default
-	// DefaultBaseURL.
-	BaseURL string
-	// TokenTTL is the lifetime of a minted grant (DEEPGRAM_TOKEN_TTL, in
-	// seconds), between MinTokenTTL and MaxTokenTTL; default one hour.
-	TokenTTL time.Duration
-	// RequestTimeout bounds each call to Deepgram (DEEPGRAM_TIMEOUT, a Go
-	// duration or seconds); default 10s.
-	RequestTimeout time.Duration
 	// VoiceModel is the text-to-speech model (DEEPGRAM_VOICE_MODEL); default
 	// "aura-2-thalia-en".
 	VoiceModel string
@@ -87,16 +65,6 @@ type Config struct {
 
 // withDefaults returns c with every zero field set to its default.
 func (c Config) withDefaults() Config {
-	if c.BaseURL == "" {
-		c.BaseURL = DefaultBaseURL
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if c.TokenTTL == 0 {
-		c.TokenTTL = DefaultTokenTTL
-	}
-	if c.RequestTimeout == 0 {
-		c.RequestTimeout = DefaultRequestTimeout
-	}
 	if c.VoiceModel == "" {
 		c.VoiceModel = DefaultVoiceModel
 	}
@@ -134,15 +102,6 @@ func (c Config) validate() error {
 	add := func(field, format string, args ...any) {
 		fs = append(fs, flux.FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
 	}
-	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		add("DEEPGRAM_BASE_URL", "must be an http or https URL such as %s", DefaultBaseURL)
-	}
-	if c.TokenTTL < MinTokenTTL || c.TokenTTL > MaxTokenTTL || c.TokenTTL%time.Second != 0 {
-		add("DEEPGRAM_TOKEN_TTL", "must be a whole number of seconds from 1 to 3600 (Deepgram's allowed range)")
-	}
-	if c.RequestTimeout < 0 {
-		add("DEEPGRAM_TIMEOUT", "must not be negative")
-	}
 	if c.BurstLimit > 0 && c.BurstWindow <= 0 {
 		add("VOICE_BURST_WINDOW", "must be positive")
 	}
@@ -162,81 +121,12 @@ func (c Config) validate() error {
 	return nil
 }
 
-// ConfigFromEnv reads the voice configuration through getenv (os.Getenv in
-// production, a map in tests). Unset variables take the defaults documented
-// on Config. An unparsable value is an EInvalid error whose Fields name every
-// offending variable.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	var fs []flux.FieldError
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	intVar := func(k string) int {
-		s := get(k)
-		if s == "" {
-			return 0
-		}
-		n, err := strconv.Atoi(s)
-		if err != nil {
-			fs = append(fs, flux.FieldError{Field: k, Message: fmt.Sprintf("%q is not a whole number", s)})
-		}
-		return n
-	}
-	durVar := func(k string) time.Duration {
-		s := get(k)
-		if s == "" {
-			return 0
-		}
-		if n, err := strconv.Atoi(s); err == nil {
-			return time.Duration(n) * time.Second
-		}
-		d, err := time.ParseDuration(s)
-		if err != nil {
-			fs = append(fs, flux.FieldError{Field: k, Message: fmt.Sprintf("%q is neither seconds nor a duration such as 30m", s)})
-		}
-		return d
-	}
-	c := Config{
-		APIKey:         get("DEEPGRAM_API_KEY"),
-		BaseURL:        get("DEEPGRAM_BASE_URL"),
-		VoiceModel:     get("DEEPGRAM_VOICE_MODEL"),
-		ListenModel:    get("DEEPGRAM_LISTEN_MODEL"),
-		LLMModel:       get("DEEPGRAM_LLM_MODEL"),
-		Greeting:       get("VOICE_GREETING"),
-		Language:       get("VOICE_LANGUAGE"),
-		IntentsFile:    get("VOICE_INTENTS_FILE"),
-		PromptFile:     get("VOICE_PROMPT_FILE"),
-		RequestTimeout: durVar("DEEPGRAM_TIMEOUT"),
-		BurstWindow:    durVar("VOICE_BURST_WINDOW"),
-		StaleAfter:     durVar("VOICE_STALE_SESSION_TIMEOUT"),
-	}
-	if s := get("DEEPGRAM_TOKEN_TTL"); s != "" {
-		n, err := strconv.Atoi(s)
-		if err != nil || n < 1 || n > 3600 {
-			fs = append(fs, flux.FieldError{Field: "DEEPGRAM_TOKEN_TTL", Message: fmt.Sprintf("%q: want whole seconds from 1 to 3600 (Deepgram's allowed range)", s)})
-		} else {
-			c.TokenTTL = time.Duration(n) * time.Second
-		}
-	}
-	c.DailySessionLimit = intVar("VOICE_DAILY_SESSION_LIMIT")
-	c.BurstLimit = intVar("VOICE_BURST_LIMIT")
-	if len(fs) > 0 {
-		return c, flux.Invalid("invalid voice configuration", fs...)
-	}
-	c = c.withDefaults()
-	if err := c.validate(); err != nil {
-		return c, err
-	}
-	return c, nil
-}
-
-// Configured reports whether a Deepgram API key is set.
-func (c Config) Configured() bool { return c.APIKey != "" }
-
-// String describes the configuration without the API key, for logs.
+// String describes the configuration, for logs.
 func (c Config) String() string {
-	key := "unset"
-	if c.APIKey != "" {
-		key = "set"
-	}
-	return fmt.Sprintf("voice{deepgram=%s key=%s ttl=%s listen=%s think=%s speak=%s}",
-		c.BaseURL, key, c.TokenTTL, c.ListenModel, c.LLMModel, c.VoiceModel)
+	c = c.withDefaults()
+	return fmt.Sprintf("voice{listen=%s think=%s speak=%s}", c.ListenModel, c.LLMModel, c.VoiceModel)
 }
+
+// Validate checks c as New would (zero fields taking their defaults) and
+// lists every problem as an EInvalid *flux.Error.
+func (c Config) Validate() error { return c.withDefaults().validate() }

@@ -26,8 +26,9 @@
 // The functions the agent may call come from an intents registry in YAML
 // ([LoadIntents]; the original service's three intents are embedded), the
 // prompt from a text/template ([LoadPrompt]; a default written for Flux is
-// embedded). [ConfigFromEnv] reads DEEPGRAM_API_KEY, DEEPGRAM_BASE_URL,
-// DEEPGRAM_TOKEN_TTL, the model names and the limits.
+// embedded). [Config] holds the agent's models and the limits; its zero value
+// means the documented defaults. The package makes no network calls: the
+// Deepgram grant client is voice/deepgram, passed as [Options].Minter.
 //
 // An HTTP route is one call:
 //

@@ -15,7 +15,7 @@ import (
 )
 
 // fixedMinter stands in for Deepgram in the example; in production
-// voice.New builds a DeepgramMinter from Config.APIKey.
+// Options.Minter is a voice/deepgram.Minter.
 type fixedMinter struct{ now time.Time }
 
 func (m fixedMinter) Mint(context.Context) (voice.Token, error) {
@@ -45,11 +45,7 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	cfg, err := voice.ConfigFromEnv(func(string) string { return "" }) // all defaults
-	if err != nil {
-		log.Fatal(err)
-	}
-	svc, err := voice.New(st, cfg, &voice.Options{
+	svc, err := voice.New(st, voice.Config{}, &voice.Options{ // all defaults
 		Clock:  clock,
 		Minter: fixedMinter{now},
 		Logger: slog.New(slog.DiscardHandler),

@@ -30,7 +30,21 @@ type env struct {
 	user  *flux.User
 	cfg   Config
 	opts  Options
+	grant GrantConfig
 }
+
+// GrantConfig configures the Deepgram minter of an env.
+type GrantConfig struct {
+	APIKey, BaseURL string
+	TTL, Timeout    time.Duration
+}
+
+// NewGrantMinter returns the real Deepgram minter (voice/deepgram) for the
+// env's fake Deepgram. It is set by an external test file
+// (deepgram_link_test.go), since voice/deepgram imports voice.
+var NewGrantMinter func(g GrantConfig, clock flux.Clock) (TokenMinter, error)
+
+func withGrant(fn func(*GrantConfig)) envOption { return func(e *env) { fn(&e.grant) } }
 
 type envOption func(*env)
 
@@ -58,13 +72,20 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	dg := fluxtest.NewDeepgram(t)
 	dg.SetClock(clock.Now)
 	e := &env{t: t, ctx: ctx, clock: clock, store: st, dg: dg,
-		cfg:  Config{APIKey: dg.APIKey(), BaseURL: dg.URL(), TokenTTL: 10 * time.Minute},
-		opts: Options{Clock: clock, Logger: quietLogger()},
+		grant: GrantConfig{APIKey: dg.APIKey(), BaseURL: dg.URL(), TTL: 10 * time.Minute},
+		opts:  Options{Clock: clock, Logger: quietLogger()},
 	}
 	for _, o := range opts {
 		o(e)
 	}
 	e.user = e.newUser("Ada", "America/New_York")
+	if e.opts.Minter == nil && e.grant.APIKey != "" {
+		m, err := NewGrantMinter(e.grant, clock)
+		if err != nil {
+			t.Fatalf("deepgram minter: %v", err)
+		}
+		e.opts.Minter = m
+	}
 	svc, err := New(st, e.cfg, &e.opts)
 	if err != nil {
 		t.Fatalf("voice.New: %v", err)
@@ -166,7 +187,7 @@ type stubPlanner struct {
 	err   error
 }
 
-func (p *stubPlanner) CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error) {
+func (p *stubPlanner) PlanGoal(ctx context.Context, u *flux.User, statement, timeline, notes string) (*flux.Goal, error) {
 	p.mu.Lock()
 	p.calls++
 	err := p.err
@@ -174,7 +195,7 @@ func (p *stubPlanner) CreateGoal(ctx context.Context, userID, statement, timelin
 	if err != nil {
 		return nil, err
 	}
-	g := &flux.Goal{UserID: userID, Title: statement, Description: notes, Status: flux.GoalActive, TargetWeeks: 10, Planner: "stub", PlanVersion: 1}
+	g := &flux.Goal{UserID: u.ID, Title: statement, Description: notes, Status: flux.GoalActive, TargetWeeks: 10, Planner: "stub", PlanVersion: 1}
 	if err := p.st.Goals().CreateGoal(ctx, g); err != nil {
 		return nil, err
 	}
@@ -192,7 +213,7 @@ type stubScheduler struct {
 	err     error
 }
 
-func (s *stubScheduler) PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error) {
+func (s *stubScheduler) PlaceTask(ctx context.Context, u *flux.User, taskID string) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.places = append(s.places, taskID)
@@ -202,13 +223,13 @@ func (s *stubScheduler) PlaceTask(ctx context.Context, userID, taskID string) (*
 		return nil, err
 	}
 	at := s.placeAt.UTC()
-	return s.st.Tasks().UpdateTask(ctx, userID, taskID, func(t *flux.Task) error {
+	return s.st.Tasks().UpdateTask(ctx, u.ID, taskID, func(t *flux.Task) error {
 		t.ScheduledAt, t.Status = &at, flux.TaskScheduled
 		return nil
 	})
 }
 
-func (s *stubScheduler) MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error) {
+func (s *stubScheduler) MoveTask(ctx context.Context, u *flux.User, taskID string, start time.Time) (*flux.Task, error) {
 	time.Sleep(s.delay)
 	s.mu.Lock()
 	s.moves = append(s.moves, start)
@@ -218,7 +239,7 @@ func (s *stubScheduler) MoveTask(ctx context.Context, userID, taskID string, sta
 		return nil, err
 	}
 	at := start.UTC()
-	return s.st.Tasks().UpdateTask(ctx, userID, taskID, func(t *flux.Task) error {
+	return s.st.Tasks().UpdateTask(ctx, u.ID, taskID, func(t *flux.Task) error {
 		t.ScheduledAt, t.Status = &at, flux.TaskScheduled
 		return nil
 	})

@@ -27,10 +27,10 @@ func newBurstLimiter(n int, window time.Duration) *burstLimiter {
 }
 
 // allow takes one token of user's bucket at now, and reports whether there
-// was one.
-func (b *burstLimiter) allow(user string, now time.Time) bool {
+// was one; when there was not, it says how long until there is.
+func (b *burstLimiter) allow(user string, now time.Time) (bool, time.Duration) {
 	if b == nil {
-		return true
+		return true, 0
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -42,7 +42,12 @@ func (b *burstLimiter) allow(user string, now time.Time) bool {
 		l = rate.NewLimiter(b.limit, b.burst)
 		b.users[user] = l
 	}
-	return l.AllowN(now, 1)
+	r := l.ReserveN(now, 1)
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d
+	}
+	return true, 0
 }
 
 // prune drops the buckets that have refilled completely: forgetting them

@@ -13,6 +13,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/teambition/rrule-go"
 )
 
@@ -39,7 +40,8 @@ var errNoChange = errors.New("voice: no change")
 
 // SubmitIntent runs one function call of the agent and answers the sentence
 // the agent speaks. session_id, function_call_id and function_name are
-// required (EInvalid naming each missing one). The session must be the
+// required (EInvalid naming each missing one); text with a NUL character
+// anywhere, in the arguments too, is EInvalid naming its field. The session must be the
 // user's (ENotFound) and open (EConflict), unless the call was handled
 // before: a function_call_id already handled answers its recorded result
 // without acting again, and a repeat that arrives while the first is still
@@ -63,6 +65,7 @@ func (s *Service) SubmitIntent(ctx context.Context, userID string, in IntentInpu
 	case len(in.FunctionName) > 64:
 		fs = append(fs, flux.FieldError{Field: "function_name", Message: "is longer than 64 characters"})
 	}
+	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid function call", fs...)
 	}
@@ -379,7 +382,7 @@ func (c *intentCall) goal(ctx context.Context) (outcome, error) {
 		done = "Goal created: " + stmt + " with a target of " + timeline + "."
 	}
 	if c.s.planner != nil {
-		g, err := c.s.planner.CreateGoal(ctx, c.user.ID, stmt, timeline, notes)
+		g, err := c.s.planner.PlanGoal(ctx, c.user, stmt, timeline, notes)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I couldn't create that goal: " + msg + "."}, nil
@@ -471,6 +474,9 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 		return c.atomicFinish(ctx, func(ctx context.Context, tx flux.Stores) (outcome, error) {
 			t := &flux.Task{UserID: c.user.ID, Title: title, Status: flux.TaskPending, Priority: flux.PriorityStandard,
 				DurationMinutes: defaultTaskMinutes, TriggerType: flux.TriggerLocation, LocationTrigger: cleanText(place, 200)}
+			if err := scheduler.ValidateTask(t); err != nil {
+				return outcome{}, err
+			}
 			if err := tx.Tasks().CreateTask(ctx, t); err != nil {
 				return outcome{}, fmt.Errorf("create task: %w", err)
 			}
@@ -500,6 +506,14 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 	if w.Rule != "" {
 		t.ID = flux.NewID()
 		t.SeriesID, t.Occurrence = t.ID, 1
+	}
+	if err := scheduler.ValidateTask(t); err != nil {
+		// Every task, whoever creates it, meets the one task policy
+		// (scheduler.ValidateTask); what the person said did not.
+		if msg, ok := spokenError(err); ok {
+			return outcome{result: "I couldn't create that task: " + msg + "."}, nil
+		}
+		return outcome{}, err
 	}
 	created := func(at *time.Time, when When) string {
 		if when.Rule != "" {
@@ -546,9 +560,9 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 	var placed *flux.Task
 	var err error
 	if w.HasTime {
-		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, taskID, w.Start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user, taskID, w.Start)
 	} else {
-		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, taskID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user, taskID)
 	}
 	switch {
 	case err != nil:
@@ -699,7 +713,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 	}
 	var placed *flux.Task
 	if !start.IsZero() {
-		placed, err = c.s.scheduler.MoveTask(ctx, c.user.ID, t.ID, start)
+		placed, err = c.s.scheduler.MoveTask(ctx, c.user, t.ID, start)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I couldn't move '" + title + "': " + msg + ".", taskID: t.ID}, nil
@@ -721,7 +735,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 			return outcome{}, fmt.Errorf("reschedule: %w", err)
 		}
 		// The task has left its old slot: from here on every answer is final.
-		placed, err = c.s.scheduler.PlaceTask(ctx, c.user.ID, t.ID)
+		placed, err = c.s.scheduler.PlaceTask(ctx, c.user, t.ID)
 		if err != nil {
 			if msg, ok := spokenError(err); ok {
 				return outcome{result: "I took '" + title + "' off its old time, but couldn't find a new one: " + msg + ".", taskID: t.ID}, nil

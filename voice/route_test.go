@@ -143,6 +143,12 @@ func TestNewTaskIntentWithoutScheduler(t *testing.T) {
 			result: "Today at 9 AM has already passed. When should it be instead?"},
 		{name: "no time", input: map[string]any{"title": "Read", "trigger_type": "time"},
 			result: "When should I remind you about Read?"},
+		// One recurrence policy (scheduler.ParseRule): the scheduler cannot
+		// place a task every minute, so neither may the voice agent create one.
+		{name: "minutely rrule", input: map[string]any{"title": "Drink water", "scheduled_at": "tomorrow at 5pm", "recurrence_rule": "FREQ=MINUTELY;INTERVAL=30"},
+			result: "I couldn't use that repeat pattern. How often should Drink water repeat?"},
+		{name: "hourly rrule", input: map[string]any{"title": "Stretch", "recurrence_rule": "RRULE:FREQ=HOURLY"},
+			result: "I couldn't use that repeat pattern. How often should Stretch repeat?"},
 		{name: "not a recurrence", input: map[string]any{"title": "Read", "scheduled_at": "8pm", "recurrence_rule": "tomorrow"},
 			result: "How often should Read repeat?"},
 		{name: "gibberish", input: map[string]any{"title": "Read", "scheduled_at": "when the moon is full"},

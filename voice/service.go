@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,12 +30,11 @@ type Session interface {
 	Close(ctx context.Context, userID, sessionID string) (*Closed, error)
 }
 
-// GoalPlanner creates a goal and plans it. The planner package's service
-// satisfies it through a small adapter, httpapi.VoicePlanner.
+// GoalPlanner creates a goal and plans it; *planner.Service satisfies it.
 type GoalPlanner interface {
-	// CreateGoal stores the user's goal with a plan made from statement,
+	// PlanGoal stores the user's goal with a plan made from statement,
 	// timeline (spoken, such as "in 3 months") and notes.
-	CreateGoal(ctx context.Context, userID, statement, timeline, notes string) (*flux.Goal, error)
+	PlanGoal(ctx context.Context, u *flux.User, statement, timeline, notes string) (*flux.Goal, error)
 }
 
 // TaskScheduler puts tasks into the user's week; *scheduler.Service
@@ -45,9 +43,9 @@ type TaskScheduler interface {
 	// PlaceTask schedules an unscheduled task at the best free slot
 	// (honouring its EarliestStart, Deadline and PreferredTime) and returns
 	// it, unscheduled when nothing fits.
-	PlaceTask(ctx context.Context, userID, taskID string) (*flux.Task, error)
+	PlaceTask(ctx context.Context, u *flux.User, taskID string) (*flux.Task, error)
 	// MoveTask puts a task at start and returns it.
-	MoveTask(ctx context.Context, userID, taskID string, start time.Time) (*flux.Task, error)
+	MoveTask(ctx context.Context, u *flux.User, taskID string, start time.Time) (*flux.Task, error)
 }
 
 // SessionInfo answers Create: the session, the browser's Deepgram grant,
@@ -131,12 +129,9 @@ type Closed struct {
 type Options struct {
 	// Clock is the time source; default flux.SystemClock.
 	Clock flux.Clock
-	// Minter mints Deepgram grants; default a DeepgramMinter on
-	// Config.APIKey, or none (Create answers EUnavailable) without a key.
+	// Minter mints the browser's Deepgram grants (voice/deepgram.NewMinter);
+	// nil means voice is not configured: Create answers EUnavailable.
 	Minter TokenMinter
-	// HTTPClient is the default minter's client; default one with
-	// Config.RequestTimeout.
-	HTTPClient *http.Client
 	// Planner plans goals; nil stores voice goals without a plan and says so.
 	Planner GoalPlanner
 	// Scheduler places tasks; nil keeps tasks at the time the user said and
@@ -164,7 +159,7 @@ const (
 
 // Service is the default Session, over a flux.Store.
 type Service struct {
-	store     flux.Store
+	store     Store
 	cfg       Config
 	clock     flux.Clock
 	minter    TokenMinter
@@ -189,7 +184,7 @@ var _ Session = (*Service)(nil)
 // New returns the voice service over store. It loads the intents registry
 // and the prompt template (errors name file, line and field) and checks the
 // configuration; zero Config fields take their defaults.
-func New(store flux.Store, cfg Config, opts *Options) (*Service, error) {
+func New(store Store, cfg Config, opts *Options) (*Service, error) {
 	if store == nil {
 		return nil, errors.New("voice.New: nil store")
 	}
@@ -225,15 +220,6 @@ func New(store flux.Store, cfg Config, opts *Options) (*Service, error) {
 		}
 	}
 	s.functions = s.intents.Functions()
-	if s.minter == nil && cfg.APIKey != "" {
-		m, err := NewDeepgramMinter(cfg.APIKey, &DeepgramOptions{
-			BaseURL: cfg.BaseURL, TTL: cfg.TokenTTL, Timeout: cfg.RequestTimeout, HTTPClient: o.HTTPClient, Clock: s.clock,
-		})
-		if err != nil {
-			return nil, err
-		}
-		s.minter = m
-	}
 	return s, nil
 }
 
@@ -261,15 +247,17 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 	defer unlock()
 
 	now := s.clock.Now()
-	if !s.burst.allow(u.ID, now) {
-		return nil, flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes")
+	if ok, wait := s.burst.allow(u.ID, now); !ok {
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "too many voice sessions started in a short time; try again in a few minutes"), wait)
 	}
 	open, today, err := s.recentSessions(ctx, u, now)
 	if err != nil {
 		return nil, err
 	}
 	if lim := s.cfg.DailySessionLimit; lim > 0 && today >= lim {
-		return nil, flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim)
+		l := now.In(u.Location())
+		midnight := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, l.Location())
+		return nil, flux.WithRetryAfter(flux.Errorf(flux.ETooMany, "you have started %d voice sessions today, the daily limit; it resets at midnight", lim), midnight.Sub(now))
 	}
 	var stale []string
 	for _, c := range open {
@@ -300,14 +288,34 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 	exp := tok.ExpiresAt
 	data.TokenExpiresAt = &exp
 	conv := &flux.Conversation{UserID: u.ID, Kind: flux.ConversationVoice, State: stateOpen, Data: data.encode()}
-	err = s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
-		for _, id := range stale {
-			if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, id, s.closeFn(now, closedAsStale)); err != nil {
+	create := func() error {
+		return s.store.Atomic(ctx, func(ctx context.Context, tx flux.Stores) error {
+			for _, id := range stale {
+				if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, id, s.closeFn(now, closedAsStale)); err != nil {
+					return err
+				}
+			}
+			c := *conv
+			if err := tx.Conversations().CreateConversation(ctx, &c); err != nil {
 				return err
 			}
+			*conv = c
+			return nil
+		})
+	}
+	err = create()
+	if flux.IsCode(err, flux.EConflict) {
+		// The store holds one open voice session per user: another one is
+		// open, created meanwhile (by another fluxd on the same database)
+		// or older than the scan above. A fresh one refuses; stale ones are
+		// closed and the creation tried once more.
+		if stale, err = s.staleOpenSessions(ctx, u.ID, now); err != nil {
+			return nil, err
 		}
-		return tx.Conversations().CreateConversation(ctx, conv)
-	})
+		if err = create(); flux.IsCode(err, flux.EConflict) {
+			err = flux.Errorf(flux.EConflict, "another voice session is open; close it before starting a new one")
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -324,6 +332,33 @@ func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, erro
 		SessionID: conv.ID, DeepgramToken: tok.AccessToken, Config: sc,
 		Settings: NewSettings(sc, s.cfg.Language), TokenExpiresAt: tok.ExpiresAt,
 	}, nil
+}
+
+// staleOpenSessions returns the ids of the user's open voice sessions, of
+// any age, when all are stale at now; an open session used within
+// Config.StaleAfter is an EConflict naming it.
+func (s *Service) staleOpenSessions(ctx context.Context, userID string, now time.Time) ([]string, error) {
+	var stale []string
+	page := flux.Page{Limit: flux.MaxPageLimit}
+	for {
+		cs, next, err := s.store.Conversations().ListConversations(ctx, userID, flux.ConversationFilter{Kind: flux.ConversationVoice}, page)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			if c.EndedAt != nil {
+				continue
+			}
+			if now.Sub(lastActivity(&c)) < s.cfg.StaleAfter {
+				return nil, flux.Errorf(flux.EConflict, "voice session %s is still open; close it before starting a new one", c.ID)
+			}
+			stale = append(stale, c.ID)
+		}
+		if next == "" {
+			return stale, nil
+		}
+		page.Cursor = next
+	}
 }
 
 // lastActivity is when a session was last used: created, written to, or
@@ -408,7 +443,7 @@ func (s *Service) todayTasks(ctx context.Context, u *flux.User, now time.Time) (
 }
 
 // session returns the user's voice session id through st.
-func session(ctx context.Context, st flux.Stores, userID, id string) (*flux.Conversation, error) {
+func session(ctx context.Context, st Stores, userID, id string) (*flux.Conversation, error) {
 	c, err := st.Conversations().GetConversation(ctx, userID, strings.TrimSpace(id))
 	if flux.IsCode(err, flux.ENotFound) || (err == nil && c.Kind != flux.ConversationVoice) {
 		return nil, flux.NotFound("voice session")
@@ -456,6 +491,7 @@ func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInpu
 	} else if utf8.RuneCountInString(in.Content) > MaxMessageRunes {
 		fs = append(fs, flux.FieldError{Field: "content", Message: fmt.Sprintf("is longer than %d characters", MaxMessageRunes)})
 	}
+	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid message", fs...)
 	}

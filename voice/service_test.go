@@ -135,7 +135,7 @@ func TestSessionLifecycle(t *testing.T) {
 
 func TestCreateWithoutAPIKey(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, withConfig(func(c *Config) { c.APIKey = "" }))
+	e := newEnv(t, withGrant(func(g *GrantConfig) { g.APIKey = "" }))
 	if e.svc.Configured() {
 		t.Fatal("configured without a key")
 	}
@@ -169,10 +169,10 @@ func TestCreateDeepgramFailureStoresNothing(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			e := newEnv(t, withConfig(func(c *Config) {
-				c.RequestTimeout = 200 * time.Millisecond
+			e := newEnv(t, withGrant(func(g *GrantConfig) {
+				g.Timeout = 200 * time.Millisecond
 				if tc.key != "" {
-					c.APIKey = tc.key
+					g.APIKey = tc.key
 				}
 			}))
 			if tc.reply != (fluxtest.DeepgramReply{}) {
@@ -180,14 +180,14 @@ func TestCreateDeepgramFailureStoresNothing(t *testing.T) {
 			}
 			_, err := e.svc.Create(e.ctx, e.user.ID)
 			wantCode(t, err, tc.code)
-			if strings.Contains(err.Error(), e.cfg.APIKey) || strings.Contains(flux.ErrorMessage(err), e.cfg.APIKey) {
+			if strings.Contains(err.Error(), e.grant.APIKey) || strings.Contains(flux.ErrorMessage(err), e.grant.APIKey) {
 				t.Fatalf("the error shows the API key: %v", err)
 			}
 			if n := len(e.voiceSessions(e.user)); n != 0 {
 				t.Fatalf("a failed mint left %d sessions", n)
 			}
 			// Once Deepgram answers again, creation works.
-			e.dg.SetAPIKey(e.cfg.APIKey)
+			e.dg.SetAPIKey(e.grant.APIKey)
 			if _, err := e.svc.Create(e.ctx, e.user.ID); err != nil {
 				t.Fatalf("create after recovery: %v", err)
 			}
@@ -427,7 +427,7 @@ func TestNewRejectsBadFiles(t *testing.T) {
 	if err == nil {
 		t.Fatal("a missing intents file was accepted")
 	}
-	_, err = New(e.store, Config{TokenTTL: 2 * time.Hour}, nil)
+	_, err = New(e.store, Config{BurstLimit: 1, BurstWindow: -time.Minute}, nil)
 	wantCode(t, err, flux.EInvalid)
 	if _, err := New(nil, Config{}, nil); err == nil {
 		t.Fatal("nil store accepted")
@@ -487,4 +487,31 @@ func TestMessagesPaginates(t *testing.T) {
 	if len(tr.Messages) != flux.MaxPageLimit+5 || tr.Messages[len(tr.Messages)-1].Content != fmt.Sprint(flux.MaxPageLimit+4) {
 		t.Fatalf("%d messages", len(tr.Messages))
 	}
+}
+
+// TestNULRefused: a NUL character in a function call's arguments or a
+// message is an EInvalid naming the field, for every store alike, and
+// nothing is created (it used to fail in PostgreSQL, log an ERROR and
+// answer "Something went wrong").
+func TestNULRefused(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	info := e.create()
+	for _, in := range []map[string]any{
+		{"title": "Gym\u0000", "scheduled_at": "tomorrow at 7am"},
+		{"goal_statement": "Run", "notes": []any{"ok", "bad\u0000"}},
+	} {
+		_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: info.SessionID, FunctionCallID: flux.NewID(),
+			FunctionName: "submit_task_intent", Input: in})
+		wantCode(t, err, flux.EInvalid)
+		var fe *flux.Error
+		if !errors.As(err, &fe) || len(fe.Fields) != 1 || !strings.HasPrefix(fe.Fields[0].Field, "input.") {
+			t.Errorf("SubmitIntent(%v) = %v, want it to name the argument", in, err)
+		}
+	}
+	if n := len(e.tasks()); n != 0 {
+		t.Errorf("%d tasks created", n)
+	}
+	_, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi\u0000"})
+	wantCode(t, err, flux.EInvalid)
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/fluxlife/flux"
+	"github.com/fluxlife/flux/scheduler"
 	"github.com/teambition/rrule-go"
 )
 
@@ -1498,15 +1499,16 @@ func spokenDays(ds []time.Weekday, interval int, f freq, from time.Time) string 
 }
 
 // ParseRule checks an RFC 5545 RRULE given verbatim ("FREQ=WEEKLY;BYDAY=MO"
-// or "RRULE:FREQ=..."), and returns it without the "RRULE:" prefix.
+// or "RRULE:FREQ=...") against Flux's one recurrence policy,
+// scheduler.ParseRule (so FREQ=MINUTELY, which the scheduler cannot place,
+// is refused here too), and returns it in that function's canonical form,
+// without the "RRULE:" prefix.
 func ParseRule(s string) (string, error) {
-	s = strings.TrimSpace(s)
-	s = strings.TrimPrefix(strings.TrimPrefix(s, "RRULE:"), "rrule:")
-	s = strings.ToUpper(s)
-	if _, err := rrule.StrToRRule(s); err != nil {
-		return "", fmt.Errorf("recurrence rule %q: %w", s, err)
+	r, err := scheduler.ParseRule(s)
+	if err != nil {
+		return "", fmt.Errorf("recurrence rule %q: %w", strings.TrimSpace(s), err)
 	}
-	return s, nil
+	return r, nil
 }
 
 // looksLikeRule reports whether s is an RRULE rather than speech.

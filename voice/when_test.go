@@ -282,8 +282,10 @@ func TestParseRule(t *testing.T) {
 	if r, err := ParseRule("RRULE:freq=weekly;byday=mo,we"); err != nil || r != "FREQ=WEEKLY;BYDAY=MO,WE" {
 		t.Fatalf("%q %v", r, err)
 	}
-	if _, err := ParseRule("FREQ=SOMETIMES"); err == nil {
-		t.Fatal("a bad rule passed")
+	for _, bad := range []string{"FREQ=SOMETIMES", "FREQ=MINUTELY", "FREQ=HOURLY;INTERVAL=2", "FREQ=DAILY;INTERVAL=5000"} {
+		if _, err := ParseRule(bad); err == nil {
+			t.Errorf("%s passed; the scheduler refuses it", bad)
+		}
 	}
 	if !looksLikeRule(" freq=daily") || looksLikeRule("every day") {
 		t.Fatal("looksLikeRule")

@@ -6,6 +6,7 @@ import (
 
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
 )
 
@@ -18,20 +19,20 @@ const EnvChatRouterModel = "CHAT_ROUTER_MODEL"
 // offline router on any failure, and by the offline router otherwise; times
 // are read by the voice agent's parser, tasks placed by sched. desc is the
 // capability line.
-func openChat(cfg *config, pc planner.LLMConfig, goals *planner.Service, sched *scheduler.Service, log *slog.Logger) (*planner.Chat, string) {
+func openChat(cfg *config, pc plannerai.Config, goals *planner.Service, sched *scheduler.Service, log *slog.Logger) (*planner.Chat, string) {
 	times := httpapi.ChatTimes()
 	offline := &planner.OfflineRouter{Times: times}
 	opts := &planner.ChatOptions{Router: offline, Times: times, Scheduler: sched, Logger: log.With("component", "chat")}
 	if pc.APIKey == "" {
-		return planner.NewChat(goals, opts), "offline router (set " + planner.EnvAPIKey + " for the LLM router)"
+		return planner.NewChat(goals, opts), "offline router (set " + EnvPlannerAPIKey + " for the LLM router)"
 	}
 	rc := pc
-	rc.Timeout = 0 // the router's own default: a chat message waits for it
-	rc.Logger = opts.Logger
 	if m := strings.TrimSpace(cfg.env(EnvChatRouterModel)); m != "" {
 		rc.Model = m
 	}
-	r := planner.NewLLMRouter(rc, offline)
+	// Timeout zero: the router's own default, since a chat message waits
+	// for it.
+	r := plannerai.NewRouter(rc, planner.LLMConfig{Logger: opts.Logger}, offline)
 	opts.Router = r
 	return planner.NewChat(goals, opts), "llm router (" + rc.Model + ") via " + redactURL(rc.BaseURL) + ", offline fallback"
 }

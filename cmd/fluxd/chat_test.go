@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 	openai "github.com/sashabaranov/go-openai"
 )
 
@@ -14,11 +14,11 @@ import (
 // answer the frontend's shape.
 func TestChatThroughFluxd(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewLLM(t)
-	fake.SetHandler(func(openai.ChatCompletionRequest) fluxtest.Reply {
+	fake := openaifake.NewLLM(t)
+	fake.SetHandler(func(openai.ChatCompletionRequest) openaifake.Reply {
 		b, _ := json.Marshal(map[string]any{"node": "NEW_TASK", "goal_statement": "", "task_title": "Phone the plumber", "duration_minutes": 0,
 			"time_phrase": "tomorrow at 5pm", "task_id": "", "goal_id": "", "clarification_question": ""})
-		return fluxtest.Reply{Content: string(b)}
+		return openaifake.Reply{Content: string(b)}
 	})
 	vars := map[string]string{"FLUX_DATA_DIR": t.TempDir(), "OPEN_ROUTER_API_KEY": fake.APIKey(), "OPENROUTER_BASE_URL": fake.URL(),
 		EnvChatRouterModel: "test/router"}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
@@ -29,8 +30,12 @@ type config struct {
 	LogFormat         string
 	DemoUserID        string
 	DemoUser          string
+	RatePerMinute     string
+	RateBurst         string
+	MetricsAddr       string
+	ShutdownDrain     string
 	// getenv reads the environment the configuration came from, for the
-	// feature packages that read their own variables (planner.ConfigFromEnv).
+	// settings of the feature packages (plannerConfigFromEnv, ...).
 	getenv func(string) string
 }
 
@@ -56,6 +61,10 @@ func (c *config) vars() []envVar {
 		{"LOG_FORMAT", "text", "text or json", &c.LogFormat},
 		{"FLUX_DEMO_USER", "", "user id or e-mail the /scheduler/* routes act for when called without a token (off when empty)", &c.DemoUser},
 		{"FLUX_DEMO_USER_ID", "", "user id the /scheduler/* routes act for without a token (FLUX_DEMO_USER takes precedence)", &c.DemoUserID},
+		{"FLUX_RATE_PER_MINUTE", "30", "per-user calls a minute to each paid provider (LLM, Deepgram, Twilio) when configured; 0 turns the limits off", &c.RatePerMinute},
+		{"FLUX_RATE_BURST", "10", "per-user burst of calls to each paid provider; 0 turns the limits off", &c.RateBurst},
+		{"FLUX_SHUTDOWN_DRAIN", "5s", "on SIGTERM, keep serving (with /ready 503) until requests stop arriving, at most this long, before closing the listener; 0 closes it at once", &c.ShutdownDrain},
+		{"FLUX_METRICS_ADDR", "", "address of a separate listener serving /metrics without auth (e.g. 127.0.0.1:9090); /metrics on the API needs the admin token", &c.MetricsAddr},
 	}
 }
 
@@ -95,6 +104,12 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)
+	}
+	if _, _, err := c.rateLimit(); err != nil {
+		return nil, err
+	}
+	if d, err := time.ParseDuration(strings.TrimSpace(c.ShutdownDrain)); err != nil || d < 0 || d > 10*time.Minute {
+		return nil, fmt.Errorf("FLUX_SHUTDOWN_DRAIN %q: want a duration such as 5s (0 for none)", c.ShutdownDrain)
 	}
 	return c, nil
 }

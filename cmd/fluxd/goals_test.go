@@ -6,8 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/fluxlife/flux/fluxtest"
-	"github.com/fluxlife/flux/planner"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
 )
 
 func TestPlannerDesc(t *testing.T) {
@@ -21,11 +20,11 @@ func TestPlannerDesc(t *testing.T) {
 		{map[string]string{"OPEN_ROUTER_API_KEY": "sk-secret", "GOAL_PLANNER_MODEL": "m/x", "OPENROUTER_BASE_URL": "https://u:p@llm.test/v1?k=1"},
 			"llm (m/x) via llm.test/v1"},
 	} {
-		if got := plannerDesc(planner.ConfigFromEnv(env(tc.env))); got != tc.want {
+		if got := plannerDesc(plannerConfigFromEnv(env(tc.env))); got != tc.want {
 			t.Errorf("plannerDesc(%v) = %q, want %q", tc.env, got, tc.want)
 		}
 	}
-	if got := plannerDesc(planner.ConfigFromEnv((&config{}).env)); !strings.HasPrefix(got, "offline") {
+	if got := plannerDesc(plannerConfigFromEnv((&config{}).env)); !strings.HasPrefix(got, "offline") {
 		t.Errorf("without an environment: %q", got)
 	}
 }
@@ -34,7 +33,7 @@ func TestPlannerDesc(t *testing.T) {
 // selects, and continues a goal conversation after fluxd restarts.
 func TestGoalsThroughFluxd(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewLLM(t)
+	fake := openaifake.NewLLM(t)
 	vars := map[string]string{"FLUX_DATA_DIR": t.TempDir(), "OPEN_ROUTER_API_KEY": fake.APIKey(), "OPENROUTER_BASE_URL": fake.URL()}
 	var ms []map[string]any
 	for w := 1; w <= 4; w++ {

@@ -11,6 +11,7 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/escalation"
 	"github.com/fluxlife/flux/httpapi"
+	"github.com/fluxlife/flux/httpapi/metrics"
 	"github.com/fluxlife/flux/notify"
 	"github.com/fluxlife/flux/notify/twilio"
 	"github.com/fluxlife/flux/notify/webpush"
@@ -29,7 +30,10 @@ type notifications struct {
 	notifier   *escalation.Notifier
 	store      flux.Store // the store, watched by the notifier
 	tasks      *taskCloser
-	api        *httpapi.Notify
+	// patterns is the pattern observer: it hears of every task done or
+	// missed, times the first reminders, and weights the scheduler.
+	patterns *scheduler.PatternService
+	api      *httpapi.Notify
 	// verifier verifies phone numbers (Twilio Verify); nil when
 	// TWILIO_VERIFY_SERVICE_SID is not set.
 	verifier httpapi.PhoneVerifier
@@ -49,7 +53,7 @@ func (c *taskCloser) Missed(ctx context.Context, u *flux.User, id string) (*flux
 }
 
 // openNotifications builds the machinery over st from the environment.
-func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*notifications, error) {
+func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger, m *metrics.Metrics) (*notifications, error) {
 	env := cfg.env
 	nlog := log.With("component", "notify")
 	n := &notifications{tasks: &taskCloser{}}
@@ -60,6 +64,7 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 	allowed := splitList(env("FLUX_PUSH_ALLOWED_HOSTS"))
 	push, err := webpush.New(st.PushSubscriptions(), keys, &webpush.Options{
 		Subscriber: env("VAPID_CLAIMS_EMAIL"), AllowedHosts: allowed, Clock: clock, Logger: nlog,
+		HTTPClient: m.Client("push", webpush.DefaultTimeout),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("web push: %w", err)
@@ -81,7 +86,7 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 			WhatsAppFrom: env("TWILIO_WHATSAPP_FROM"), PhoneNumber: env("TWILIO_PHONE_NUMBER"),
 			WhatsAppTemplateSID: env("TWILIO_WHATSAPP_TEMPLATE_SID"), VerifyServiceSID: env("TWILIO_VERIFY_SERVICE_SID"),
 			APIBaseURL: env("TWILIO_API_BASE_URL"), WebhookBaseURL: env("TWILIO_WEBHOOK_BASE_URL"),
-			Clock: clock, Logger: nlog,
+			Clock: clock, Logger: nlog, Transport: m.Transport("twilio", nil),
 		})
 		if err != nil {
 			return nil, err
@@ -125,10 +130,12 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 	// Once numbers can be verified, WhatsApp and calls go only to verified
 	// ones.
 	n.dispatcher = notify.NewDispatcher(st, &notify.Options{Channels: channels, Clock: clock, Logger: nlog, AppURL: env("APP_BASE_URL"),
-		RequireVerifiedPhone: n.verifier != nil})
+		RequireVerifiedPhone: n.verifier != nil, Observer: m})
 	n.esc = escalation.NewService(st, n.dispatcher, &escalation.Options{Clock: clock, Logger: log.With("component", "escalation")})
+	n.patterns = scheduler.NewPatternService(st, &scheduler.PatternOptions{Clock: clock, Logger: log.With("component", "patterns")})
 	n.notifier = escalation.NewNotifier(st, n.esc, n.tasks, &escalation.NotifierOptions{
 		Lead: lead, Grace: grace, Clock: clock, Logger: log.With("component", "notifier"),
+		Observer: n.patterns, Timing: n.patterns,
 	})
 	n.store = n.notifier.Watch(st)
 	n.api = &httpapi.Notify{Dispatcher: n.dispatcher, Escalations: n.esc, Notifier: n.notifier,
@@ -142,7 +149,8 @@ func openNotifications(ctx context.Context, cfg *config, st flux.Store, clock fl
 		{"whatsapp", waDesc},
 		{"call", callDesc},
 		{"phone verification", phoneDesc},
-		{"notifier", fmt.Sprintf("reminders %s ahead, missed after %s unanswered", lead, grace)},
+		{"notifier", fmt.Sprintf("reminders %s ahead (earlier for users who start early, up to %s), missed after %s unanswered", lead, escalation.MaxLearntLead, grace)},
+		{"patterns", "learnt from done and missed tasks; recomputed after each and nightly"},
 	}
 	return n, nil
 }
@@ -154,6 +162,7 @@ func (n *notifications) register(ws *jobs.Workers) ([]jobs.Periodic, error) {
 		jobs.Register(ws, n.esc.Step),
 		jobs.Register(ws, n.notifier.Remind),
 		jobs.Register(ws, n.notifier.Sweep),
+		jobs.Register(ws, n.patterns.Work),
 	} {
 		if err != nil {
 			return nil, err

@@ -11,7 +11,10 @@ import (
 	"testing"
 
 	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/openaifake"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
+	ragopenai "github.com/fluxlife/flux/rag/openai"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
 
@@ -44,16 +47,16 @@ func TestFluxdOnPinecone(t *testing.T) {
 		}
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			fake := fluxtest.NewPinecone(t)
+			fake := pineconefake.NewPinecone(t)
 			vars := map[string]string{
 				"FLUX_DATA_DIR":            t.TempDir(),
 				"PINECONE_API_KEY":         fake.APIKey(),
 				"PINECONE_CONTROLLER_HOST": fake.ControlURL(),
 			}
 			provider := "provider=\"offline hashing embedder + sqlite fts5 + pinecone index flux-articles\""
-			var llm *fluxtest.LLM
+			var llm *openaifake.LLM
 			if openai {
-				llm = fluxtest.NewLLM(t) // 1536-dimensional vectors, as the fake index
+				llm = openaifake.NewLLM(t) // 1536-dimensional vectors, as the fake index
 				vars["OPEN_ROUTER_API_KEY"] = llm.APIKey()
 				vars["EMBEDDING_BASE_URL"] = llm.URL()
 				provider = "provider=\"openai embeddings (openai/text-embedding-3-small) via 127.0.0.1"
@@ -97,7 +100,7 @@ func TestFluxdOnPinecone(t *testing.T) {
 			if openai {
 				for _, r := range llm.EmbeddingRequests() {
 					in, _ := r.Input.([]any)
-					if len(in) == 0 || len(in) > rag.DefaultEmbeddingBatchSize {
+					if len(in) == 0 || len(in) > ragopenai.DefaultBatchSize {
 						t.Errorf("an embeddings request of %d texts", len(in))
 					}
 					embedded += len(in)
@@ -152,7 +155,7 @@ func TestFluxdOnPinecone(t *testing.T) {
 // embedder's stops fluxd at start with an error naming both.
 func TestFluxdPineconeDimensionMismatch(t *testing.T) {
 	t.Parallel()
-	fake := fluxtest.NewPinecone(t) // 1536 dimensions; the offline embedder makes 1024
+	fake := pineconefake.NewPinecone(t) // 1536 dimensions; the offline embedder makes 1024
 	vars := map[string]string{
 		"FLUX_DATA_DIR":            t.TempDir(),
 		"PINECONE_API_KEY":         fake.APIKey(),

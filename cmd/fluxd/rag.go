@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -13,22 +14,27 @@ import (
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/planner"
 	"github.com/fluxlife/flux/rag"
+	ragopenai "github.com/fluxlife/flux/rag/openai"
 	"github.com/fluxlife/flux/rag/pinecone"
 	"github.com/fluxlife/flux/store/postgres"
 )
 
 // openLibrary returns the article library kept in st, configured by the
-// RAG_* and EMBEDDING_* variables (rag.ConfigFromEnv), a description of it
+// RAG_* and EMBEDDING_* variables (ragConfigFromEnv), a description of it
 // for the capability line, and the function that releases it (call it on
 // shutdown). When PINECONE_API_KEY is set the vectors are searched on that
-// Pinecone index (pinecone.ConfigFromEnv); the catalog, the chunks and the
-// keyword index stay in st.
-func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger) (*rag.Library, string, func() error, error) {
-	rc, err := rag.ConfigFromEnv(cfg.env)
+// Pinecone index (pineconeConfigFromEnv); the catalog, the chunks and the
+// keyword index stay in st. hc, when not nil, sends the embedding requests
+// (fluxd's instrumented client).
+func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clock, log *slog.Logger, hc *http.Client) (*rag.Library, string, func() error, error) {
+	rc, err := ragConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}
-	pcc, err := pinecone.ConfigFromEnv(cfg.env)
+	if hc != nil {
+		rc.OpenAI.HTTPClient = hc
+	}
+	pcc, err := pineconeConfigFromEnv(cfg.env)
 	if err != nil {
 		return nil, "", nil, withFields(err)
 	}
@@ -54,7 +60,7 @@ func openLibrary(ctx context.Context, cfg *config, st flux.Store, clock flux.Clo
 	}
 	desc := "offline hashing embedder"
 	if rc.UseOpenAI {
-		desc = "openai embeddings (" + emb.Name() + ") via " + redactURL(cmpOr(rc.OpenAI.BaseURL, rag.DefaultEmbeddingBaseURL))
+		desc = "openai embeddings (" + emb.Name() + ") via " + redactURL(cmpOr(rc.OpenAI.BaseURL, ragopenai.DefaultBaseURL))
 	}
 	if _, ok := st.(*postgres.Store); ok {
 		desc += " + postgres full-text"
@@ -116,20 +122,9 @@ func indexBundled(ctx context.Context, lib *rag.Library, log *slog.Logger) {
 	log.Warn("rag: indexing the bundled articles failed; search answers from what was indexed before", "error", err)
 }
 
-// plannerRetriever grounds the planner in the library.
-func plannerRetriever(lib *rag.Library) planner.Retriever {
-	return planner.RetrieverFunc(func(ctx context.Context, query string, k int) ([]planner.Passage, error) {
-		ps, err := lib.Search(ctx, query, k)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]planner.Passage, len(ps))
-		for i, p := range ps {
-			out[i] = planner.Passage{Text: p.Text, Title: p.Title, Source: p.Source, Category: p.Category, Score: p.Score}
-		}
-		return out, nil
-	})
-}
+// plannerRetriever grounds the planner in the library, which is a
+// planner.Retriever itself.
+func plannerRetriever(lib *rag.Library) planner.Retriever { return lib }
 
 // progressMin is the number of files from which fluxd ingest draws a
 // progress bar (on a terminal).
@@ -149,7 +144,7 @@ func ingest(ctx context.Context, cfg *config, dir string, stdout, stderr io.Writ
 	}
 	defer st.Close()
 	log := cfg.logger(stderr)
-	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, log)
+	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, log, nil)
 	if err != nil {
 		return err
 	}

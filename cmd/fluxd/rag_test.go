@@ -195,7 +195,7 @@ func TestPlannerRetriever(t *testing.T) {
 	}
 	defer st.Close()
 	cfg, _ := loadConfig(newFlagSet(), nil, env(nil))
-	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler))
+	lib, desc, closeLib, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler), nil)
 	if err != nil || desc != "offline hashing embedder + sqlite fts5" {
 		t.Fatalf("openLibrary = %q, %v", desc, err)
 	}
@@ -210,7 +210,7 @@ func TestPlannerRetriever(t *testing.T) {
 	}
 	// A bad setting is an error naming it.
 	cfg, _ = loadConfig(newFlagSet(), nil, env(map[string]string{"RAG_TOP_K": "500"}))
-	if _, _, _, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "RAG_TOP_K") {
+	if _, _, _, err := openLibrary(ctx, cfg, st, flux.SystemClock{}, slog.New(slog.DiscardHandler), nil); err == nil || !strings.Contains(err.Error(), "RAG_TOP_K") {
 		t.Errorf("RAG_TOP_K=500: %v", err)
 	}
 }

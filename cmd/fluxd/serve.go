@@ -19,13 +19,13 @@ import (
 	"github.com/fluxlife/flux/httpapi"
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
+	"github.com/fluxlife/flux/httpapi/metrics"
 	"github.com/fluxlife/flux/planner"
+	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
 	"github.com/fluxlife/flux/store/jobs"
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/sqlite"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
 
 // shutdownGrace is how long in-flight requests and jobs get to finish.
@@ -80,7 +80,7 @@ func openStore(ctx context.Context, cfg *config, clock flux.Clock) (flux.Store, 
 }
 
 // openBackend opens the store and its job queue with the given workers.
-func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.Logger, workers func(flux.Store) (*jobs.Workers, []jobs.Periodic, error)) (*backend, error) {
+func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.Logger, m *metrics.Metrics, workers func(flux.Store) (*jobs.Workers, []jobs.Periodic, error)) (*backend, error) {
 	st, desc, err := openStore(ctx, cfg, clock)
 	if err != nil {
 		return nil, err
@@ -94,27 +94,18 @@ func openBackend(ctx context.Context, cfg *config, clock flux.Clock, log *slog.L
 	// interval of it; a quarter second keeps them punctual for one cheap
 	// query a poll.
 	jc := jobs.Config{Workers: ws, Periodic: periodic, Logger: log.With("component", "jobs"), PollInterval: 250 * time.Millisecond,
-		MaxWorkers: jobWorkers}
+		MaxWorkers: jobWorkers, Observer: m}
 	b := &backend{store: st, desc: desc}
+	// Each store opens (and attaches) its own queue.
 	switch s := st.(type) {
 	case *postgres.Store:
-		jc.Schema = s.Schema()
-		q, err := jobs.New(riverpgxv5.New(s.Pool()), jc)
-		if err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-		s.AttachJobs(q)
-		b.queue = q
+		b.queue, err = s.NewQueue(jc)
 	case *sqlite.Store:
-		jc.PollOnly = true
-		q, err := jobs.New(riversqlite.New(s.WriteDB()), jc)
-		if err != nil {
-			_ = st.Close()
-			return nil, err
-		}
-		s.AttachJobs(q)
-		b.queue = q
+		b.queue, err = s.NewQueue(jc)
+	}
+	if err != nil {
+		_ = st.Close()
+		return nil, err
 	}
 	return b, nil
 }
@@ -142,13 +133,14 @@ func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Work
 func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) error {
 	log := cfg.logger(logOut)
 	clock := flux.SystemClock{}
+	m := metrics.New()
 	var nm *notifications
-	b, err := openBackend(ctx, cfg, clock, log, func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
+	b, err := openBackend(ctx, cfg, clock, log, m, func(st flux.Store) (*jobs.Workers, []jobs.Periodic, error) {
 		ws, periodic, err := workersFor(clock, log)(st)
 		if err != nil {
 			return nil, nil, err
 		}
-		if nm, err = openNotifications(ctx, cfg, st, clock, log); err != nil {
+		if nm, err = openNotifications(ctx, cfg, st, clock, log, m); err != nil {
 			return nil, nil, err
 		}
 		more, err := nm.register(ws)
@@ -158,6 +150,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return err
 	}
 	defer b.store.Close()
+	observeBackend(m, b)
 	// Every service that writes tasks writes them through the notifier's
 	// watch, so reminders follow the tasks.
 	store := nm.store
@@ -172,13 +165,13 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	}
 	listenAuth(ctx, b.store, authn, log)
 	store = authn.Watch(store) // users changed anywhere leave the auth cache
-	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log)
+	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log, m.Client("embeddings", providerBackstop))
 	if err != nil {
 		return err
 	}
 	defer closeLib() // after the server and the jobs have stopped
 	indexBundled(ctx, lib, log)
-	sd, err := scheduler.DefaultsFromEnv(cfg.env)
+	sd, err := schedulerDefaultsFromEnv(cfg.env)
 	if err != nil {
 		var fe *flux.Error
 		if errors.As(err, &fe) && len(fe.Fields) > 0 {
@@ -186,7 +179,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		}
 		return err
 	}
-	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler")})
+	sched := scheduler.NewService(store, &scheduler.ServiceOptions{Clock: clock, Defaults: &sd, Logger: log.With("component", "scheduler"), Weights: nm.patterns})
 	nm.tasks.s = sched
 	if demo := cfg.demoUser(); demo != "" {
 		log.Warn("the /scheduler/* routes act for the demo user when called without a token", "user", demo)
@@ -198,17 +191,23 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return err
 		}
 	}
-	pc := planner.ConfigFromEnv(cfg.env)
-	pc.Clock, pc.Logger = clock, log.With("component", "planner")
-	pc.Retriever = plannerRetriever(lib)
-	pl := planner.New(pc)
+	pc := plannerConfigFromEnv(cfg.env)
+	pc.HTTPClient = m.Client("llm", providerBackstop)
+	var pl planner.Planner = &planner.Offline{Retriever: plannerRetriever(lib), Clock: clock}
+	if pc.APIKey != "" {
+		pl = plannerai.NewPlanner(pc, planner.LLMConfig{Clock: clock, Logger: log.With("component", "planner"), Retriever: plannerRetriever(lib)})
+	}
 	goals := planner.NewService(store, pl, &planner.ServiceOptions{Clock: clock, Logger: log.With("component", "planner"), Placer: sched})
-	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log)
+	vs, voiceCap, err := openVoice(cfg, store, goals, sched, clock, log, m.Client("deepgram", providerBackstop))
 	if err != nil {
 		return err
 	}
 	chat, chatCap := openChat(cfg, pc, goals, sched, log)
+	dr := &drain{}
+	paid := paidProviders(pc.APIKey != "", vs.Configured())
+	perMinute, burst, _ := cfg.rateLimit()
 	srv := httpapi.New(httpapi.Config{
+		Paid: paid, ExpensivePerMinute: perMinute, ExpensiveBurst: burst, Metrics: m,
 		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUser: cfg.demoUser(), SignIn: signIn,
 		CORSOrigins:   httpapi.ParseOrigins(cfg.CORSOrigins),
@@ -217,9 +216,15 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		Notify:        nm.api,
 		PhoneVerifier: nm.verifier,
 		Chat:          chat,
-		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping},
+		Patterns:      nm.patterns,
+		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping, "shutdown": dr.ready},
 	})
 
+	stopMetrics, err := serveMetrics(cfg, m, log)
+	if err != nil {
+		return err
+	}
+	defer stopMetrics()
 	if err := b.queue.Start(ctx); err != nil {
 		return err
 	}
@@ -229,11 +234,12 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 			return fmt.Errorf("listen: %w", err)
 		}
 	}
-	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap}), nm.caps...) {
+	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap},
+		[2]string{"rate limits", rateDesc(cfg, paid, paidTwilio(nm.api))}), nm.caps...) {
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
-		Handler:           srv,
+		Handler:           dr.handler(srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -259,7 +265,12 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return fmt.Errorf("serve: %w", err)
 	case <-ctx.Done():
 	}
-	log.Info("fluxd shutting down", "grace", shutdownGrace.String())
+	// Keep accepting until the clients have gone quiet (at most
+	// FLUX_SHUTDOWN_DRAIN), answering with Connection: close and /ready
+	// 503: closing the listener at once would reset the connections still
+	// in its backlog and drop requests racing in on idle keep-alive ones.
+	log.Info("fluxd shutting down", "drain", cfg.drain().String(), "grace", shutdownGrace.String())
+	dr.wait(drainQuiet, cfg.drain())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	herr := hs.Shutdown(sctx)
@@ -298,14 +309,14 @@ func capabilities(cfg *config, b *backend, a *auth.Authenticator) [][2]string {
 		{"store", b.desc},
 		{"jobs", "river on " + strings.SplitN(b.desc, " ", 2)[0]},
 		{"auth", authDesc},
-		{"planner", plannerDesc(planner.ConfigFromEnv(cfg.env))},
+		{"planner", plannerDesc(plannerConfigFromEnv(cfg.env))},
 	}
 }
 
 // plannerDesc says which planner the configuration selects.
-func plannerDesc(pc planner.LLMConfig) string {
+func plannerDesc(pc plannerai.Config) string {
 	if pc.APIKey == "" {
-		return "offline (set " + planner.EnvAPIKey + " for the LLM planner)"
+		return "offline (set " + EnvPlannerAPIKey + " for the LLM planner)"
 	}
 	return "llm (" + pc.Model + ") via " + redactURL(pc.BaseURL)
 }

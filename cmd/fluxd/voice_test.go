@@ -52,7 +52,7 @@ func TestVoiceDesc(t *testing.T) {
 		{map[string]string{"DEEPGRAM_API_KEY": "dg-secret", "DEEPGRAM_LISTEN_MODEL": "nova-2", "DEEPGRAM_BASE_URL": "https://u:p@dg.test/x?k=1"},
 			"deepgram (agent models listen nova-2, think gpt-4o-mini, speak aura-2-thalia-en) via dg.test/x"},
 	} {
-		vc, err := voice.ConfigFromEnv(env(tc.env))
+		vc, err := voiceConfigFromEnv(env(tc.env))
 		if err != nil {
 			t.Fatal(err)
 		}

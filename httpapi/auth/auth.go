@@ -35,6 +35,10 @@ const localSecretName = "auth.local_signing_key"
 // AdminRole is the role claim that makes a token an admin's.
 const AdminRole = "service_role"
 
+// Leeway is the clock skew allowed on a token's expiry and not-before
+// times: a token that expired longer ago than this is refused.
+const Leeway = 5 * time.Second
+
 // Principal is the authenticated caller.
 type Principal struct {
 	// UserID is the token's subject; empty for the bare admin token.
@@ -247,7 +251,7 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		jwt.WithAudience(Audience),
 		jwt.WithExpirationRequired(),
 		jwt.WithTimeFunc(a.clock.Now),
-		jwt.WithLeeway(30*time.Second),
+		jwt.WithLeeway(Leeway),
 		jwt.WithValidMethods(a.methods()),
 	)
 	_, err := parser.ParseWithClaims(token, &claims, a.key)

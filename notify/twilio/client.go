@@ -87,6 +87,9 @@ type Config struct {
 	WebhookBaseURL string
 	// Timeout bounds each request to Twilio; 0 means DefaultTimeout.
 	Timeout time.Duration
+	// Transport sends the requests (an instrumented one, say); nil means
+	// a clone of http.DefaultTransport.
+	Transport http.RoundTripper
 	// Logger receives one line per send; nil means slog.Default().
 	Logger *slog.Logger
 	// Clock tells the time (WhatsApp's 24-hour window, Retry-After
@@ -163,7 +166,9 @@ func New(cfg Config) (*Client, error) {
 		}
 		c.webhook = u.String()
 	}
-	if t, ok := http.DefaultTransport.(*http.Transport); ok {
+	if cfg.Transport != nil {
+		c.base = cfg.Transport
+	} else if t, ok := http.DefaultTransport.(*http.Transport); ok {
 		c.base = t.Clone()
 	} else {
 		c.base = http.DefaultTransport

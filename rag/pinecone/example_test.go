@@ -5,19 +5,19 @@ import (
 	"fmt"
 	"log"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
 
 // The bundled library indexed in Pinecone and searched. Here Pinecone is
-// the in-process fake from fluxtest; in production the configuration comes
-// from ConfigFromEnv(os.Getenv), with PINECONE_API_KEY set.
+// the in-process fake from fluxtest/pineconefake; in production Config
+// names the API key and the index of a real project.
 func ExampleNew() {
 	ctx := context.Background()
 	emb := rag.NewHashEmbedder(0)
 
-	fake, err := fluxtest.StartPinecone()
+	fake, err := pineconefake.StartPinecone()
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -14,8 +14,7 @@
 // which scores the same for the unit-length vectors that Flux's embedders
 // make) whose dimension is the embedder's:
 //
-//	cfg, err := pinecone.ConfigFromEnv(os.Getenv) // PINECONE_API_KEY, PINECONE_INDEX_NAME, ...
-//	idx, err := pinecone.New(ctx, cfg)
+//	idx, err := pinecone.New(ctx, pinecone.Config{APIKey: key, IndexName: "flux-articles"})
 //	defer idx.Close()
 //	lib, err := rag.NewLibrary(embedder, &rag.LibraryOptions{Index: idx, Catalog: catalog})
 //
@@ -91,7 +90,8 @@ const (
 
 // Config says which Pinecone index to use and how to reach it.
 type Config struct {
-	// APIKey authenticates every call (PINECONE_API_KEY). Required.
+	// APIKey authenticates every call. Required. (cmd/fluxd reads the
+	// fields from the environment variables named in parentheses.)
 	APIKey string
 	// IndexName is the index to use (PINECONE_INDEX_NAME); empty means
 	// DefaultIndexName. Its host, dimension and metric are read with
@@ -124,61 +124,34 @@ type Config struct {
 // whether Pinecone is to be used at all.
 func (c Config) Enabled() bool { return strings.TrimSpace(c.APIKey) != "" }
 
-// ConfigFromEnv reads the Pinecone settings through getenv (os.Getenv in
-// production):
-//
-//	PINECONE_API_KEY           the API key; Pinecone is used only when it is set
-//	PINECONE_INDEX_NAME        the index (flux-articles)
-//	PINECONE_HOST              the index host; skips DescribeIndex
-//	PINECONE_NAMESPACE         the namespace (the default one)
-//	PINECONE_CONTROLLER_HOST   the control plane (https://api.pinecone.io)
-//	PINECONE_TIMEOUT           per-call timeout as a Go duration (30s)
-//
-// An http:// URL in PINECONE_HOST or PINECONE_CONTROLLER_HOST sets
-// Insecure: plaintext, as Pinecone Local and test fakes speak.
-//
-// Malformed values are an EInvalid *flux.Error naming each variable.
-func ConfigFromEnv(getenv func(string) string) (Config, error) {
-	get := func(k string) string { return strings.TrimSpace(getenv(k)) }
-	c := Config{
-		APIKey:     get("PINECONE_API_KEY"),
-		IndexName:  get("PINECONE_INDEX_NAME"),
-		Host:       get("PINECONE_HOST"),
-		Namespace:  get("PINECONE_NAMESPACE"),
-		ControlURL: get("PINECONE_CONTROLLER_HOST"),
-	}
-	if c.IndexName == "" {
-		c.IndexName = DefaultIndexName
-	}
+// Validate checks what New would refuse before any call: the index name,
+// the host, the control-plane URL and the timeout. Problems are an EInvalid
+// *flux.Error whose Fields name the settings as New does (index_name,
+// host, control_url, timeout).
+func (c Config) Validate() error {
 	var fields []flux.FieldError
-	if v := get("PINECONE_TIMEOUT"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			fields = append(fields, flux.FieldError{Field: "PINECONE_TIMEOUT", Message: "must be a positive duration such as 30s"})
-		} else {
-			c.Timeout = d
+	if c.Timeout < 0 {
+		fields = append(fields, flux.FieldError{Field: "timeout", Message: "must not be negative"})
+	}
+	if c.IndexName != "" {
+		if msg := checkIndexName(c.IndexName); msg != "" {
+			fields = append(fields, flux.FieldError{Field: "index_name", Message: msg})
 		}
-	}
-	if strings.HasPrefix(strings.ToLower(c.Host), "http://") || strings.HasPrefix(strings.ToLower(c.ControlURL), "http://") {
-		c.Insecure = true
-	}
-	if msg := checkIndexName(c.IndexName); msg != "" {
-		fields = append(fields, flux.FieldError{Field: "PINECONE_INDEX_NAME", Message: msg})
 	}
 	if c.Host != "" {
 		if _, err := dataHost(c.Host, c.Insecure); err != nil {
-			fields = append(fields, flux.FieldError{Field: "PINECONE_HOST", Message: err.Error()})
+			fields = append(fields, flux.FieldError{Field: "host", Message: err.Error()})
 		}
 	}
 	if c.ControlURL != "" {
 		if _, err := controlURL(c.ControlURL, c.Insecure); err != nil {
-			fields = append(fields, flux.FieldError{Field: "PINECONE_CONTROLLER_HOST", Message: err.Error()})
+			fields = append(fields, flux.FieldError{Field: "control_url", Message: err.Error()})
 		}
 	}
 	if len(fields) > 0 {
-		return Config{}, flux.Invalid("invalid Pinecone settings", fields...)
+		return flux.Invalid("invalid Pinecone settings", fields...)
 	}
-	return c, nil
+	return nil
 }
 
 // Index is a rag.Index on one namespace of a Pinecone index. Safe for

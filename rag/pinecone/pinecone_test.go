@@ -13,7 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	"github.com/fluxlife/flux"
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
@@ -21,16 +21,16 @@ import (
 const dims = 4
 
 // newFake starts a fake Pinecone whose index has dims dimensions.
-func newFake(t *testing.T) *fluxtest.Pinecone {
+func newFake(t *testing.T) *pineconefake.Pinecone {
 	t.Helper()
-	fake := fluxtest.NewPinecone(t)
+	fake := pineconefake.NewPinecone(t)
 	fake.SetDimension(dims)
 	return fake
 }
 
 // newIndex connects an Index to the fake through its control plane;
 // mod adjusts the configuration first.
-func newIndex(t *testing.T, fake *fluxtest.Pinecone, mod func(*pinecone.Config)) *pinecone.Index {
+func newIndex(t *testing.T, fake *pineconefake.Pinecone, mod func(*pinecone.Config)) *pinecone.Index {
 	t.Helper()
 	cfg := pinecone.Config{APIKey: fake.APIKey(), ControlURL: fake.ControlURL(), Insecure: true, Timeout: 10 * time.Second}
 	if mod != nil {
@@ -468,7 +468,7 @@ func TestOriginalRecords(t *testing.T) {
 	t.Parallel()
 	fake := newFake(t)
 	idx := newIndex(t, fake, nil)
-	err := fake.Put("", fluxtest.PineconeVector{ID: "01_nhlbi_aim_healthy_weight_3", Values: []float32{0, 1, 0, 0}, Metadata: map[string]any{
+	err := fake.Put("", pineconefake.PineconeVector{ID: "01_nhlbi_aim_healthy_weight_3", Values: []float32{0, 1, 0, 0}, Metadata: map[string]any{
 		"text": "Aim for a healthy weight.", "title": "Aim for a Healthy Weight", "source": "NHLBI",
 		"category": "fitness", "authority": "NIH", "chunk_index": 3,
 	}})
@@ -535,24 +535,30 @@ func TestTimeoutsAndCancellation(t *testing.T) {
 	idx := newIndex(t, fake, func(c *pinecone.Config) { c.Timeout = 200 * time.Millisecond })
 	ctx := context.Background()
 
-	fake.Fail(fluxtest.PineconeFailure{Method: "Query", Hang: true, Code: codes.DeadlineExceeded})
+	fake.Fail(pineconefake.PineconeFailure{Method: "Query", Hang: true, Code: codes.DeadlineExceeded})
 	_, err := idx.Query(ctx, []float32{1, 0, 0, 0}, 1, rag.Filter{})
 	wantCode(t, err, flux.EUnavailable)
 	if !strings.Contains(flux.ErrorMessage(err), "200ms") {
 		t.Errorf("message %q does not give the timeout", flux.ErrorMessage(err))
 	}
 
-	fake.Fail(fluxtest.PineconeFailure{Method: "DescribeIndex", Hang: true})
+	fake.Fail(pineconefake.PineconeFailure{Method: "DescribeIndex", Hang: true})
 	_, err = pinecone.New(ctx, pinecone.Config{APIKey: fake.APIKey(), ControlURL: fake.ControlURL(), Insecure: true, Timeout: 200 * time.Millisecond})
 	wantCode(t, err, flux.EUnavailable)
 
 	// A caller that gives up gets its context's error, not EUnavailable.
 	patient := newIndex(t, fake, nil)
 	cctx, cancel := context.WithCancel(ctx)
-	fake.Fail(fluxtest.PineconeFailure{Method: "DescribeIndexStats", Hang: true})
+	fake.Fail(pineconefake.PineconeFailure{Method: "DescribeIndexStats", Hang: true})
 	go func() {
-		// Cancel once the call hangs in the fake.
+		// Cancel once the call hangs in the fake, or after a deadline so
+		// that the test cannot hang when the call never arrives.
+		deadline := time.Now().Add(30 * time.Second)
 		for len(fake.CallsOf("DescribeIndexStats")) == 0 {
+			if time.Now().After(deadline) {
+				t.Error("the count did not reach the fake within 30s")
+				break
+			}
 			time.Sleep(time.Millisecond)
 		}
 		cancel()
@@ -582,59 +588,13 @@ func TestErrorMapping(t *testing.T) {
 		{codes.PermissionDenied, flux.EUnavailable},
 	}
 	for _, tt := range tests {
-		fake.Fail(fluxtest.PineconeFailure{Method: "Upsert", Code: tt.code, Message: "scripted"})
+		fake.Fail(pineconefake.PineconeFailure{Method: "Upsert", Code: tt.code, Message: "scripted"})
 		err := idx.Upsert(ctx, vectors("a", 1, "money"))
 		if flux.ErrorCode(err) != tt.want {
 			t.Errorf("%v: err = %v, want code %s", tt.code, err, tt.want)
 		}
 	}
 	// A failing delete is an error (only NotFound is not).
-	fake.Fail(fluxtest.PineconeFailure{Method: "Delete", Code: codes.Unavailable})
+	fake.Fail(pineconefake.PineconeFailure{Method: "Delete", Code: codes.Unavailable})
 	wantCode(t, idx.DeleteDocument(ctx, "a"), flux.EUnavailable)
-}
-
-func TestConfigFromEnv(t *testing.T) {
-	t.Parallel()
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	tests := []struct {
-		name   string
-		env    map[string]string
-		want   pinecone.Config
-		fields []string
-	}{
-		{"unset", nil, pinecone.Config{IndexName: "flux-articles"}, nil},
-		{"key only", map[string]string{"PINECONE_API_KEY": " pk "}, pinecone.Config{APIKey: "pk", IndexName: "flux-articles"}, nil},
-		{"everything", map[string]string{
-			"PINECONE_API_KEY": "pk", "PINECONE_INDEX_NAME": "my-index", "PINECONE_HOST": "my-index-x.svc.pinecone.io",
-			"PINECONE_NAMESPACE": "ns", "PINECONE_CONTROLLER_HOST": "https://api.example.org", "PINECONE_TIMEOUT": "5s",
-		}, pinecone.Config{APIKey: "pk", IndexName: "my-index", Host: "my-index-x.svc.pinecone.io", Namespace: "ns",
-			ControlURL: "https://api.example.org", Timeout: 5 * time.Second}, nil},
-		{"pinecone local", map[string]string{"PINECONE_API_KEY": "pclocal", "PINECONE_HOST": "http://localhost:5081"},
-			pinecone.Config{APIKey: "pclocal", IndexName: "flux-articles", Host: "http://localhost:5081", Insecure: true}, nil},
-		{"malformed", map[string]string{
-			"PINECONE_API_KEY": "pk", "PINECONE_INDEX_NAME": "Bad_Name", "PINECONE_HOST": "host/path",
-			"PINECONE_CONTROLLER_HOST": "ftp://x", "PINECONE_TIMEOUT": "soon",
-		}, pinecone.Config{}, []string{"PINECONE_TIMEOUT", "PINECONE_INDEX_NAME", "PINECONE_HOST", "PINECONE_CONTROLLER_HOST"}},
-	}
-	for _, tt := range tests {
-		got, err := pinecone.ConfigFromEnv(env(tt.env))
-		var fields []string
-		var fe *flux.Error
-		if errors.As(err, &fe) {
-			for _, f := range fe.Fields {
-				fields = append(fields, f.Field)
-			}
-		} else if err != nil {
-			t.Errorf("%s: %v", tt.name, err)
-		}
-		if diff := cmp.Diff(tt.fields, fields); diff != "" {
-			t.Errorf("%s: fields (-want +got):\n%s", tt.name, diff)
-		}
-		if diff := cmp.Diff(tt.want, got); diff != "" {
-			t.Errorf("%s: config (-want +got):\n%s", tt.name, diff)
-		}
-		if got.Enabled() != (got.APIKey != "") {
-			t.Errorf("%s: Enabled = %v", tt.name, got.Enabled())
-		}
-	}
 }

@@ -7,32 +7,25 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/fluxlife/flux/fluxtest"
+	"github.com/fluxlife/flux/fluxtest/pineconefake"
 	"github.com/fluxlife/flux/rag"
 	"github.com/fluxlife/flux/rag/pinecone"
 )
 
 // TestLibraryOnPinecone indexes the bundled library into the fake Pinecone
-// through go-pinecone, configured from the environment as fluxd does, and
+// through go-pinecone, and
 // checks that hybrid retrieval (vector search on Pinecone fused with the
 // in-memory BM25 index) answers as it does on the in-memory index.
 func TestLibraryOnPinecone(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	emb := rag.NewHashEmbedder(0)
-	fake := fluxtest.NewPinecone(t)
+	fake := pineconefake.NewPinecone(t)
 	fake.SetDimension(emb.Dimensions())
 
-	env := map[string]string{"PINECONE_API_KEY": fake.APIKey(), "PINECONE_CONTROLLER_HOST": fake.ControlURL()}
-	cfg, err := pinecone.ConfigFromEnv(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !cfg.Enabled() {
-		t.Fatal("a config with PINECONE_API_KEY is not enabled")
-	}
-	if !cfg.Insecure {
-		t.Fatal("an http:// PINECONE_CONTROLLER_HOST did not make the config plaintext")
+	cfg := pinecone.Config{APIKey: fake.APIKey(), ControlURL: fake.ControlURL(), Insecure: true}
+	if err := cfg.Validate(); err != nil || !cfg.Enabled() {
+		t.Fatalf("config %+v: enabled %v, %v", cfg, cfg.Enabled(), err)
 	}
 	idx, err := pinecone.New(ctx, cfg)
 	if err != nil {

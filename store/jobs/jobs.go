@@ -93,6 +93,8 @@ type Config struct {
 	Logger *slog.Logger
 	// PollOnly disables LISTEN/NOTIFY (always on for SQLite).
 	PollOnly bool
+	// Observer, when set, is told about every job run (for metrics).
+	Observer Observer
 }
 
 // Queue is the durable job queue over one database; TTx is the driver's
@@ -100,6 +102,8 @@ type Config struct {
 type Queue[TTx any] struct {
 	client  *river.Client[TTx]
 	working bool
+	counter counter
+	schema  string
 }
 
 // New returns a queue on driver. Start it to work jobs.
@@ -117,6 +121,9 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx], erro
 	}
 	if rc.Logger == nil {
 		rc.Logger = slog.Default()
+	}
+	if cfg.Observer != nil {
+		rc.Middleware = []rivertype.Middleware{&observeMiddleware{obs: cfg.Observer}}
 	}
 	if cfg.Workers != nil {
 		n := cfg.MaxWorkers
@@ -141,7 +148,7 @@ func New[TTx any](driver riverdriver.Driver[TTx], cfg Config) (*Queue[TTx], erro
 	if err != nil {
 		return nil, fmt.Errorf("jobs: new river client: %w", err)
 	}
-	return &Queue[TTx]{client: client, working: cfg.Workers != nil}, nil
+	return &Queue[TTx]{client: client, working: cfg.Workers != nil, counter: driver.GetExecutor(), schema: cfg.Schema}, nil
 }
 
 // Start begins working jobs; it returns at once. A queue without workers

@@ -235,3 +235,13 @@ func (d *db) CountChunks(ctx context.Context) (int, error) {
 	}
 	return int(n), nil
 }
+
+// ArticlesVersion returns the catalog's version, which a trigger on
+// articles increases in every transaction that writes one.
+func (d *db) ArticlesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := d.q.QueryRow(ctx, `SELECT coalesce(max(version), 1) FROM article_catalog`).Scan(&v); err != nil {
+		return 0, mapErr("articles version", err)
+	}
+	return v, nil
+}

@@ -137,6 +137,7 @@ var constraintErrors = map[string]*flux.Error{
 	"tasks_pkey":                         {Code: flux.EConflict, Message: "a task with that id exists"},
 	"calendar_events_pkey":               {Code: flux.EConflict, Message: "an event with that id exists"},
 	"conversations_pkey":                 {Code: flux.EConflict, Message: "a conversation with that id exists"},
+	"conversations_one_open_voice":       {Code: flux.EConflict, Message: "the user has an open voice session"},
 	"messages_pkey":                      {Code: flux.EConflict, Message: "a message with that id exists"},
 	"push_subscriptions_pkey":            {Code: flux.EConflict, Message: "a push subscription with that id exists"},
 	"notifications_pkey":                 {Code: flux.EConflict, Message: "a notification with that id exists"},

@@ -2,18 +2,20 @@ package postgres
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"math"
 
 	"github.com/fluxlife/flux"
 	"github.com/jackc/pgx/v5"
 )
 
-const patternCols = `id, user_id, pattern_type, description, data, user_override, confidence, created_at, updated_at`
+const patternCols = `id, user_id, pattern_type, pattern_key, description, data, user_override, confidence, created_at, updated_at`
 
 func scanPattern(r pgx.Row) (*flux.Pattern, error) {
 	var p flux.Pattern
 	var data, override []byte
-	if err := r.Scan(&p.ID, &p.UserID, &p.Type, &p.Description, &data, &override, &p.Confidence,
+	if err := r.Scan(&p.ID, &p.UserID, &p.Type, &p.Key, &p.Description, &data, &override, &p.Confidence,
 		&p.CreatedAt, &p.UpdatedAt); err != nil {
 		return nil, err
 	}
@@ -38,7 +40,7 @@ func validatePattern(p *flux.Pattern, fs fieldErrs) error {
 }
 
 func patternArgs(p *flux.Pattern) []any {
-	return []any{p.ID, p.UserID, p.Type, p.Description, rawArg(p.Data), rawArg(p.UserOverride), p.Confidence,
+	return []any{p.ID, p.UserID, p.Type, p.Key, p.Description, rawArg(p.Data), rawArg(p.UserOverride), p.Confidence,
 		p.CreatedAt, p.UpdatedAt}
 }
 
@@ -55,7 +57,7 @@ func (d *db) CreatePattern(ctx context.Context, p *flux.Pattern) error {
 	}
 	v.CreatedAt = d.now()
 	v.UpdatedAt = v.CreatedAt
-	if _, err := d.q.Exec(ctx, `INSERT INTO patterns (`+patternCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+	if _, err := d.q.Exec(ctx, `INSERT INTO patterns (`+patternCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
 		patternArgs(&v)...); err != nil {
 		return mapErr("create pattern", err)
 	}
@@ -106,9 +108,9 @@ func (d *db) UpdatePattern(ctx context.Context, userID, id string, fn func(*flux
 			return err
 		}
 		p.UpdatedAt = d.now()
-		if _, err := q.Exec(ctx, `UPDATE patterns SET pattern_type = $3, description = $4, data = $5,
-			user_override = $6, confidence = $7, updated_at = $8 WHERE id = $1 AND user_id = $2`,
-			without(patternArgs(p), 7)...); err != nil {
+		if _, err := q.Exec(ctx, `UPDATE patterns SET pattern_type = $3, pattern_key = $4, description = $5, data = $6,
+			user_override = $7, confidence = $8, updated_at = $9 WHERE id = $1 AND user_id = $2`,
+			without(patternArgs(p), 8)...); err != nil {
 			return mapErr("update pattern", err)
 		}
 		out = p
@@ -126,4 +128,95 @@ func (d *db) DeletePattern(ctx context.Context, userID, id string) error {
 		return notFound("pattern")
 	}
 	return deleteOne(ctx, d.q, "delete pattern", "pattern", `DELETE FROM patterns WHERE user_id = $1 AND id = $2`, userID, id)
+}
+
+// SyncPatterns replaces the user's patterns of types with ps, in one
+// transaction, keeping those the user overrode. The user's row is locked
+// first, so two synchronisations of one user run one after the other.
+func (d *db) SyncPatterns(ctx context.Context, userID string, types []string, ps []flux.Pattern) error {
+	if !flux.ValidID(userID) {
+		return notFound("user")
+	}
+	if len(types) == 0 {
+		return nil
+	}
+	now := d.now()
+	want := make(map[string]bool, len(types))
+	for _, t := range types {
+		want[t] = true
+	}
+	news := make([]flux.Pattern, len(ps))
+	for i, p := range ps {
+		if !want[p.Type] {
+			return flux.Invalid("invalid pattern", flux.FieldError{Field: fmt.Sprintf("patterns[%d].pattern_type", i), Message: fmt.Sprintf("%q is not one of the synchronised types", p.Type)})
+		}
+		p.ID, p.UserID, p.CreatedAt, p.UpdatedAt = flux.NewID(), userID, now, now
+		if err := validatePattern(&p, nil); err != nil {
+			return err
+		}
+		news[i] = p
+	}
+	return d.inTx(ctx, func(q querier) error {
+		var one int
+		if err := q.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE`, userID).Scan(&one); errors.Is(err, pgx.ErrNoRows) {
+			return notFound("user")
+		} else if err != nil {
+			return mapErr("sync patterns", err)
+		}
+		old, err := collect(ctx, q, "sync patterns", scanPattern,
+			`SELECT `+patternCols+` FROM patterns WHERE user_id = $1 AND pattern_type = ANY($2)`, userID, types)
+		if err != nil {
+			return err
+		}
+		stored := make(map[[2]string]*flux.Pattern, len(old))
+		var drop []string
+		for i := range old {
+			k := [2]string{old[i].Type, old[i].Key}
+			cur, dup := stored[k]
+			switch {
+			case !dup:
+				stored[k] = &old[i]
+			case len(cur.UserOverride) == 0:
+				drop = append(drop, cur.ID) // a duplicate nobody overrode
+				stored[k] = &old[i]
+			case len(old[i].UserOverride) == 0:
+				drop = append(drop, old[i].ID)
+			}
+		}
+		seen := make(map[[2]string]bool, len(news))
+		b := &pgx.Batch{}
+		for i := range news {
+			p := &news[i]
+			k := [2]string{p.Type, p.Key}
+			if seen[k] {
+				continue // the first of equal keys wins
+			}
+			seen[k] = true
+			cur, ok := stored[k]
+			switch {
+			case ok && len(cur.UserOverride) > 0:
+				// the user's correction stands
+			case ok:
+				b.Queue(`UPDATE patterns SET description = $3, data = $4, confidence = $5, updated_at = $6 WHERE user_id = $1 AND id = $2`,
+					userID, cur.ID, p.Description, rawArg(p.Data), p.Confidence, now)
+			default:
+				b.Queue(`INSERT INTO patterns (`+patternCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, patternArgs(p)...)
+			}
+		}
+		for k, cur := range stored {
+			if !seen[k] && len(cur.UserOverride) == 0 {
+				drop = append(drop, cur.ID)
+			}
+		}
+		if len(drop) > 0 {
+			b.Queue(`DELETE FROM patterns WHERE user_id = $1 AND id = ANY($2)`, userID, drop)
+		}
+		if b.Len() == 0 {
+			return nil
+		}
+		if err := q.SendBatch(ctx, b).Close(); err != nil {
+			return mapErr("sync patterns", err)
+		}
+		return nil
+	})
 }

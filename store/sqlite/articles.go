@@ -236,3 +236,13 @@ func vectorArg(v []float32) any {
 	}
 	return nil
 }
+
+// ArticlesVersion returns the catalog's version, which triggers on articles
+// increase in every transaction that writes one.
+func (s *stores) ArticlesVersion(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.r.QueryRowContext(ctx, `SELECT version FROM article_catalog`).Scan(&v); err != nil {
+		return 0, dbError("articles version", err)
+	}
+	return v, nil
+}

@@ -80,6 +80,9 @@ func (s *stores) CreateConversation(ctx context.Context, c *flux.Conversation) e
 		if _, err := q.ExecContext(ctx, "INSERT INTO conversations ("+conversationColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 			v.ID, v.UserID, string(v.Kind), v.State, rawText(v.Data), v.GoalID, micros(v.CreatedAt), micros(v.UpdatedAt),
 			nullMicros(v.LastMessageAt), nullMicros(v.EndedAt), v.DurationSeconds, v.MessageCount); err != nil {
+			if isUniqueViolation(err) && strings.Contains(err.Error(), "conversations.user_id") {
+				return insertError("create conversation", err, "the user has an open voice session")
+			}
 			return insertError("create conversation", err, "a conversation with this id already exists")
 		}
 		return nil

@@ -3,12 +3,14 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"math"
+	"strings"
 
 	"github.com/fluxlife/flux"
 )
 
-const patternColumns = `id, user_id, pattern_type, description, data, user_override, confidence, created_at, updated_at`
+const patternColumns = `id, user_id, pattern_type, pattern_key, description, data, user_override, confidence, created_at, updated_at`
 
 func scanPattern(sc scanner) (flux.Pattern, error) {
 	var (
@@ -16,7 +18,7 @@ func scanPattern(sc scanner) (flux.Pattern, error) {
 		data, override   sql.NullString
 		created, updated int64
 	)
-	if err := sc.Scan(&p.ID, &p.UserID, &p.Type, &p.Description, &data, &override, &p.Confidence, &created, &updated); err != nil {
+	if err := sc.Scan(&p.ID, &p.UserID, &p.Type, &p.Key, &p.Description, &data, &override, &p.Confidence, &created, &updated); err != nil {
 		return p, err
 	}
 	p.Data, p.UserOverride = fromRawText(data), fromRawText(override)
@@ -52,8 +54,8 @@ func (s *stores) CreatePattern(ctx context.Context, p *flux.Pattern) error {
 		return notFound("user")
 	}
 	err := s.write(ctx, func(q querier) error {
-		if _, err := q.ExecContext(ctx, "INSERT INTO patterns ("+patternColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-			v.ID, v.UserID, v.Type, v.Description, rawText(v.Data), rawText(v.UserOverride), v.Confidence,
+		if _, err := q.ExecContext(ctx, "INSERT INTO patterns ("+patternColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			v.ID, v.UserID, v.Type, v.Key, v.Description, rawText(v.Data), rawText(v.UserOverride), v.Confidence,
 			micros(v.CreatedAt), micros(v.UpdatedAt)); err != nil {
 			return insertError("create pattern", err, "a pattern with this id already exists")
 		}
@@ -126,9 +128,9 @@ func (s *stores) UpdatePattern(ctx context.Context, userID, id string, fn func(*
 		if err := validatePattern(p); err != nil {
 			return err
 		}
-		if _, err := q.ExecContext(ctx, `UPDATE patterns SET pattern_type = ?, description = ?, data = ?, user_override = ?,
+		if _, err := q.ExecContext(ctx, `UPDATE patterns SET pattern_type = ?, pattern_key = ?, description = ?, data = ?, user_override = ?,
 			confidence = ?, updated_at = ? WHERE user_id = ? AND id = ?`,
-			p.Type, p.Description, rawText(p.Data), rawText(p.UserOverride), p.Confidence, micros(p.UpdatedAt), userID, id); err != nil {
+			p.Type, p.Key, p.Description, rawText(p.Data), rawText(p.UserOverride), p.Confidence, micros(p.UpdatedAt), userID, id); err != nil {
 			return dbError("update pattern", err)
 		}
 		out = p
@@ -143,4 +145,98 @@ func (s *stores) UpdatePattern(ctx context.Context, userID, id string, fn func(*
 // DeletePattern deletes one of the user's patterns.
 func (s *stores) DeletePattern(ctx context.Context, userID, id string) error {
 	return s.deleteOwned(ctx, "patterns", "pattern", userID, id)
+}
+
+// SyncPatterns replaces the user's patterns of types with ps, in one
+// transaction, keeping those the user overrode.
+func (s *stores) SyncPatterns(ctx context.Context, userID string, types []string, ps []flux.Pattern) error {
+	if !flux.ValidID(userID) {
+		return notFound("user")
+	}
+	if len(types) == 0 {
+		return nil
+	}
+	now := s.now()
+	want := make(map[string]bool, len(types))
+	for _, t := range types {
+		want[t] = true
+	}
+	news := make([]flux.Pattern, len(ps))
+	for i, p := range ps {
+		if !want[p.Type] {
+			return flux.Invalid("invalid pattern", flux.FieldError{Field: fmt.Sprintf("patterns[%d].pattern_type", i), Message: fmt.Sprintf("%q is not one of the synchronised types", p.Type)})
+		}
+		p.ID, p.UserID, p.CreatedAt, p.UpdatedAt = flux.NewID(), userID, now, now
+		if err := validatePattern(&p); err != nil {
+			return err
+		}
+		news[i] = p
+	}
+	return s.write(ctx, func(q querier) error {
+		if ok, err := exists(ctx, q, "SELECT 1 FROM users WHERE id = ?", userID); err != nil {
+			return dbError("sync patterns", err)
+		} else if !ok {
+			return notFound("user")
+		}
+		marks := strings.TrimSuffix(strings.Repeat("?, ", len(types)), ", ")
+		args := []any{userID}
+		for _, t := range types {
+			args = append(args, t)
+		}
+		old, err := queryAll(ctx, q, "sync patterns", scanPattern,
+			"SELECT "+patternColumns+" FROM patterns WHERE user_id = ? AND pattern_type IN ("+marks+")", args...)
+		if err != nil {
+			return err
+		}
+		stored := make(map[[2]string]*flux.Pattern, len(old))
+		var drop []string
+		for i := range old {
+			k := [2]string{old[i].Type, old[i].Key}
+			cur, dup := stored[k]
+			switch {
+			case !dup:
+				stored[k] = &old[i]
+			case len(cur.UserOverride) == 0:
+				drop = append(drop, cur.ID) // a duplicate nobody overrode
+				stored[k] = &old[i]
+			case len(old[i].UserOverride) == 0:
+				drop = append(drop, old[i].ID)
+			}
+		}
+		seen := make(map[[2]string]bool, len(news))
+		for _, p := range news {
+			k := [2]string{p.Type, p.Key}
+			if seen[k] {
+				continue // the first of equal keys wins
+			}
+			seen[k] = true
+			cur, ok := stored[k]
+			switch {
+			case ok && len(cur.UserOverride) > 0:
+				// the user's correction stands
+			case ok:
+				if _, err := q.ExecContext(ctx, "UPDATE patterns SET description = ?, data = ?, confidence = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+					p.Description, rawText(p.Data), p.Confidence, micros(now), userID, cur.ID); err != nil {
+					return dbError("sync patterns", err)
+				}
+			default:
+				if _, err := q.ExecContext(ctx, "INSERT INTO patterns ("+patternColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+					p.ID, userID, p.Type, p.Key, p.Description, rawText(p.Data), rawText(p.UserOverride), p.Confidence,
+					micros(now), micros(now)); err != nil {
+					return insertError("sync patterns", err, "a pattern with this id already exists")
+				}
+			}
+		}
+		for k, cur := range stored {
+			if !seen[k] && len(cur.UserOverride) == 0 {
+				drop = append(drop, cur.ID)
+			}
+		}
+		for _, id := range drop {
+			if _, err := q.ExecContext(ctx, "DELETE FROM patterns WHERE user_id = ? AND id = ?", userID, id); err != nil {
+				return dbError("sync patterns", err)
+			}
+		}
+		return nil
+	})
 }

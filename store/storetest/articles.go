@@ -137,6 +137,50 @@ func testArticles(t *testing.T, open Opener) {
 		}
 	})
 
+	subtest(t, open, "Version", func(t *testing.T, e *env) {
+		version := func(what string) int64 {
+			t.Helper()
+			return mustGet[int64](t, "ArticlesVersion "+what)(e.s.Articles().ArticlesVersion(e.ctx))
+		}
+		v := version("of an empty library")
+		a, chunks := article("versioned", "Versioned", "general", "Some text.")
+		e.putArticle(a, chunks)
+		after := func(what string) {
+			t.Helper()
+			if nv := version("after " + what); nv <= v {
+				t.Errorf("ArticlesVersion after %s = %d, want more than %d", what, nv, v)
+			} else {
+				v = nv
+			}
+		}
+		after("PutArticle")
+		e.putArticle(a, chunks)
+		after("PutArticle of the same article again")
+		must(t, e.s.Articles().DeleteArticle(e.ctx, a.ID), "DeleteArticle")
+		after("DeleteArticle")
+
+		// What changes nothing leaves the version alone: a refused put, a
+		// delete of an unknown article, a rolled-back transaction, reads.
+		bad := a
+		bad.Title = ""
+		wantInvalidFields(t, e.s.Articles().PutArticle(e.ctx, &bad, chunks), "PutArticle without a title", "title")
+		wantNotFound(t, e.s.Articles().DeleteArticle(e.ctx, "unknown-article"), "DeleteArticle of an unknown id")
+		boom := errors.New("roll back")
+		if err := e.s.Atomic(e.ctx, func(ctx context.Context, tx flux.Stores) error {
+			b := a
+			if err := tx.Articles().PutArticle(ctx, &b, chunks); err != nil {
+				return err
+			}
+			return boom
+		}); !errors.Is(err, boom) {
+			t.Errorf("Atomic = %v, want the function's error", err)
+		}
+		_, _, _ = e.s.Articles().ListArticles(e.ctx, flux.Page{})
+		if nv := version("after nothing changed"); nv != v {
+			t.Errorf("ArticlesVersion after no change = %d, want %d", nv, v)
+		}
+	})
+
 	subtest(t, open, "Replace", func(t *testing.T, e *env) {
 		a, chunks := article("sleep", "Sleep Basics", "wellbeing", "Old first chunk about pillows.", "Old second chunk about mattresses.")
 		e.putArticle(a, chunks)

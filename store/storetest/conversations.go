@@ -1,9 +1,12 @@
 package storetest
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -62,6 +65,10 @@ func testConversations(t *testing.T, open Opener) {
 			func(userID, id string) flux.Conversation {
 				c := newConversation(userID, kinds[n%3])
 				c.ID = id
+				if c.Kind == flux.ConversationVoice {
+					// A user has one open voice session at most.
+					c.EndedAt = ptr(tm("2026-03-01T00:00:00Z"))
+				}
 				n++
 				must(t, e.s.Conversations().CreateConversation(e.ctx, &c), "CreateConversation")
 				return c
@@ -77,16 +84,82 @@ func testConversations(t *testing.T, open Opener) {
 		u, other := e.user(), e.user()
 		kinds := []flux.ConversationKind{flux.ConversationPlanner, flux.ConversationChat, flux.ConversationVoice, flux.ConversationChat}
 		var all []flux.Conversation
+		create := func(userID string, kind flux.ConversationKind) flux.Conversation {
+			c := newConversation(userID, kind)
+			if kind == flux.ConversationVoice {
+				// A user has one open voice session at most.
+				c.EndedAt = ptr(tm("2026-03-01T00:00:00Z"))
+			}
+			must(t, e.s.Conversations().CreateConversation(e.ctx, &c), "CreateConversation")
+			return c
+		}
 		for i := range 10 {
 			e.clock.Advance(time.Second)
-			all = append(all, *e.conversation(u.ID, kinds[i%4]))
-			e.conversation(other.ID, kinds[i%4])
+			all = append(all, create(u.ID, kinds[i%4]))
+			create(other.ID, kinds[i%4])
 		}
 		for _, k := range []flux.ConversationKind{flux.ConversationPlanner, flux.ConversationChat, flux.ConversationVoice, ""} {
 			want := sorted(filter(all, func(c flux.Conversation) bool { return k == "" || c.Kind == k }), newestFirst(createdAt[flux.Conversation]))
 			wantList(t, fmt.Sprintf("ListConversations of kind %q", k), want, func(p flux.Page) ([]flux.Conversation, string, error) {
 				return e.s.Conversations().ListConversations(e.ctx, u.ID, flux.ConversationFilter{Kind: k}, p)
 			}, 2, 0)
+		}
+	})
+
+	subtest(t, open, "OneOpenVoiceSession", func(t *testing.T, e *env) {
+		u, other := e.user(), e.user()
+		first := e.conversation(u.ID, flux.ConversationVoice)
+		// Another open voice session of the same user is refused, in or out
+		// of a transaction; other kinds, other users and closed sessions
+		// are not limited.
+		second := newConversation(u.ID, flux.ConversationVoice)
+		wantCode(t, e.s.Conversations().CreateConversation(e.ctx, &second), flux.EConflict, "CreateConversation of a second open voice session")
+		err := e.s.Atomic(e.ctx, func(ctx context.Context, tx flux.Stores) error {
+			c := newConversation(u.ID, flux.ConversationVoice)
+			return tx.Conversations().CreateConversation(ctx, &c)
+		})
+		wantCode(t, err, flux.EConflict, "CreateConversation of a second open voice session in a transaction")
+		e.conversation(u.ID, flux.ConversationChat)
+		e.conversation(u.ID, flux.ConversationPlanner)
+		e.conversation(other.ID, flux.ConversationVoice)
+		closed := newConversation(u.ID, flux.ConversationVoice)
+		closed.EndedAt = ptr(tm("2026-03-01T00:00:00Z"))
+		must(t, e.s.Conversations().CreateConversation(e.ctx, &closed), "CreateConversation of a closed voice session")
+
+		// Closing the open one and creating the next in one transaction
+		// works; the closed one stays closed.
+		err = e.s.Atomic(e.ctx, func(ctx context.Context, tx flux.Stores) error {
+			if _, err := tx.Conversations().UpdateConversation(ctx, u.ID, first.ID, func(c *flux.Conversation) error {
+				c.EndedAt = ptr(tm("2026-03-02T00:00:00Z"))
+				return nil
+			}); err != nil {
+				return err
+			}
+			c := newConversation(u.ID, flux.ConversationVoice)
+			return tx.Conversations().CreateConversation(ctx, &c)
+		})
+		must(t, err, "closing the open voice session and creating another in one transaction")
+
+		// Concurrent creations: exactly one wins.
+		v := e.user()
+		var wins, conflicts atomic.Int32
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Go(func() {
+				c := newConversation(v.ID, flux.ConversationVoice)
+				switch err := e.s.Conversations().CreateConversation(e.ctx, &c); {
+				case err == nil:
+					wins.Add(1)
+				case flux.IsCode(err, flux.EConflict):
+					conflicts.Add(1)
+				default:
+					t.Errorf("concurrent CreateConversation: %v", err)
+				}
+			})
+		}
+		wg.Wait()
+		if wins.Load() != 1 || conflicts.Load() != 7 {
+			t.Errorf("8 concurrent open voice sessions: %d created, %d conflicts; want 1 and 7", wins.Load(), conflicts.Load())
 		}
 	})
 

@@ -92,6 +92,44 @@ func testUnicode(t *testing.T, open Opener) {
 		}
 	})
 
+	subtest(t, open, "NUL", func(t *testing.T, e *env) {
+		// NUL is refused by every store at validation, naming the field
+		// (PostgreSQL cannot keep it; SQLite could, so it must not).
+		const nul = "Run\u0000 a 10k"
+		u := flux.NewUser(flux.NewID(), "", nul)
+		wantInvalid(t, e.s.Users().CreateUser(e.ctx, u), u.Validate(), "CreateUser with NUL in name")
+		wantInvalidFields(t, u.Validate(), "User.Validate with NUL in name", "name")
+		u = flux.NewUser(flux.NewID(), "", "Ada")
+		u.NotificationPreferences = map[string]any{"label": nul}
+		wantInvalid(t, e.s.Users().CreateUser(e.ctx, u), u.Validate(), "CreateUser with NUL in a preference")
+		wantInvalidFields(t, u.Validate(), "User.Validate with NUL in a preference", "notification_preferences.label")
+
+		owner := e.user()
+		x := newTask(owner.ID, nul)
+		wantInvalid(t, e.s.Tasks().CreateTask(e.ctx, &x), x.Validate(), "CreateTask with NUL in title")
+		wantInvalidFields(t, x.Validate(), "Task.Validate with NUL in title", "title")
+		ok := e.task(owner.ID)
+		_, uerr := e.s.Tasks().UpdateTask(e.ctx, owner.ID, ok.ID, func(x *flux.Task) error { x.Description = nul; return nil })
+		wantInvalidFields(t, uerr, "UpdateTask with NUL in description", "description")
+		got := mustGet[*flux.Task](t, "GetTask")(e.s.Tasks().GetTask(e.ctx, owner.ID, ok.ID))
+		wantEqual(t, "the task after a refused update", *ok, *got)
+
+		p := newPlan(owner.ID, 1, 1, tm("2026-04-01T07:00:00Z"))
+		p.Goal.Title = nul
+		wantInvalidFields(t, e.s.Goals().CreateGoalPlan(e.ctx, p), "CreateGoalPlan with NUL in the goal's title", "title")
+		ev := newEvent(owner.ID, nul, tm("2026-04-01T07:00:00Z"), tm("2026-04-01T08:00:00Z"))
+		wantInvalid(t, e.s.Calendar().CreateEvent(e.ctx, &ev), ev.Validate(), "CreateEvent with NUL in title")
+
+		// Nothing of it was stored.
+		ts, _, err := e.s.Tasks().ListTasks(e.ctx, owner.ID, flux.TaskFilter{}, flux.Page{Limit: flux.MaxPageLimit})
+		must(t, err, "ListTasks")
+		for _, tk := range ts {
+			if strings.ContainsRune(tk.Title+tk.Description, 0) {
+				t.Errorf("a task with NUL was stored: %q", tk.Title)
+			}
+		}
+	})
+
 	subtest(t, open, "Lengths", func(t *testing.T, e *env) {
 		u := e.user()
 		// Limits count characters, not bytes: 500 four-byte emoji are a

@@ -18,8 +18,6 @@ import (
 	"github.com/fluxlife/flux/store/postgres"
 	"github.com/fluxlife/flux/store/postgres/pgtest"
 	"github.com/fluxlife/flux/store/sqlite"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
-	"github.com/riverqueue/river/riverdriver/riversqlite"
 )
 
 // Kinds are the stores a test can run on.
@@ -81,21 +79,17 @@ func Open(tb testing.TB, kind string, opts *Options) (flux.Store, Queue) {
 			tb.Fatal(err)
 		}
 		tb.Cleanup(func() { s.Close() })
-		cfg.PollOnly = true
-		jq, err := jobs.New(riversqlite.New(s.WriteDB()), cfg)
+		jq, err := s.NewQueue(cfg)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s.AttachJobs(jq)
 		st, q = s, jq
 	case Postgres:
 		s := pgtest.Open(tb, &postgres.Options{Clock: o.Clock})
-		cfg.Schema = s.Schema()
-		jq, err := jobs.New(riverpgxv5.New(s.Pool()), cfg)
+		jq, err := s.NewQueue(cfg)
 		if err != nil {
 			tb.Fatal(err)
 		}
-		s.AttachJobs(jq)
 		st, q = s, jq
 	default:
 		tb.Fatalf("jobstest: unknown store kind %q", kind)

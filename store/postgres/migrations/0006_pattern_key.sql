@@ -1,0 +1,6 @@
+-- The pattern observer keeps one pattern per (user, type, key) and
+-- replaces its own patterns on each recomputation (SyncPatterns).
+
+ALTER TABLE patterns ADD COLUMN pattern_key text NOT NULL DEFAULT '';
+
+CREATE INDEX patterns_user_type_key ON patterns (user_id, pattern_type, pattern_key);
