@@ -158,7 +158,12 @@ func (s *Server) authenticate(r *http.Request) (*http.Request, error) {
 	}
 	var u *flux.User
 	if userID == p.UserID {
-		u, _, err = s.store.Users().EnsureUser(ctx, flux.NewUser(p.UserID, p.Email, p.Name))
+		// The row is created on the subject's first request; after that it
+		// comes from the authenticator's cache while it is fresh.
+		u, err = s.auth.User(ctx, p.UserID, func(ctx context.Context) (*flux.User, error) {
+			u, _, err := s.store.Users().EnsureUser(ctx, flux.NewUser(p.UserID, p.Email, p.Name))
+			return u, err
+		})
 		if flux.IsCode(err, flux.EConflict) {
 			return r, &flux.Error{Code: flux.EConflict, Message: "another account already uses this e-mail address", Err: err}
 		}

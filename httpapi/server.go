@@ -146,6 +146,10 @@ func New(cfg Config) *Server {
 	if s.clock == nil {
 		s.clock = flux.SystemClock{}
 	}
+	if s.auth != nil && s.store != nil {
+		// A user changed or deleted here is forgotten by the auth cache.
+		s.store = s.auth.Watch(s.store)
+	}
 	s.limits = newLimits(paidProviders(cfg), cfg.ExpensivePerMinute, cfg.ExpensiveBurst)
 	s.rag = cfg.RAG
 	if s.log == nil {

@@ -158,10 +158,13 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	authn, err := auth.New(ctx, auth.Config{
 		Store: store, SupabaseURL: cfg.SupabaseURL, SupabaseJWTSecret: cfg.SupabaseJWTSecret,
 		AdminToken: cfg.AdminToken, Clock: clock, Logger: log.With("component", "auth"),
+		Peers: authPeers(b.store),
 	})
 	if err != nil {
 		return err
 	}
+	listenAuth(ctx, b.store, authn, log)
+	store = authn.Watch(store) // users changed anywhere leave the auth cache
 	lib, ragDesc, closeLib, err := openLibrary(ctx, cfg, b.store, clock, log, m.Client("embeddings", providerBackstop))
 	if err != nil {
 		return err

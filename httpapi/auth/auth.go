@@ -98,6 +98,23 @@ type Config struct {
 	// MinPasswordLength is the shortest password sign-up accepts; 0 means
 	// DefaultMinPasswordLength (6, as Supabase's).
 	MinPasswordLength int
+
+	// CacheTTL is how long a verified token (its signature, its claims
+	// and, in local mode, its record in the store) and a user row are
+	// trusted without verifying or reading them again (see
+	// DefaultCacheTTL, 10s); a negative value turns the cache off.
+	// Revocations made through this Authenticator (or reported to Revoked,
+	// or through a store passed through Watch) take effect at once here
+	// and, with Peers, on the other replicas as soon as the announcement
+	// arrives; any other change to a token or a user row is seen within
+	// CacheTTL.
+	CacheTTL time.Duration
+	// CacheSize caps the tokens and the users the cache holds; 0 means
+	// DefaultCacheSize.
+	CacheSize int
+	// Peers, when set, announces this replica's revocations to the other
+	// replicas of the store.
+	Peers Peers
 }
 
 // Authenticator verifies bearer tokens.
@@ -108,6 +125,7 @@ type Authenticator struct {
 	jwks       keyfunc.Keyfunc
 	clock      flux.Clock
 	log        *slog.Logger
+	cache      *cache // nil when turned off
 }
 
 // New returns an Authenticator. In local mode it loads (or creates, on
@@ -121,6 +139,7 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if a.log == nil {
 		a.log = slog.Default()
 	}
+	a.cache = newCache(cfg.CacheTTL, cfg.CacheSize, a.clock)
 	if cfg.SupabaseJWTSecret == "" && cfg.SupabaseURL == "" {
 		if cfg.Store == nil {
 			return nil, errors.New("auth: local mode needs a store")
@@ -219,6 +238,14 @@ func (a *Authenticator) Authenticate(r *http.Request) (*Principal, error) {
 
 // Verify checks a token and returns its caller.
 func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, error) {
+	var epoch uint64
+	if a.cache != nil {
+		a.cache.observe(a.clock.Now())
+		if p := a.cache.token(token); p != nil {
+			return p, nil
+		}
+		epoch = a.cache.snapshot()
+	}
 	var claims Claims
 	parser := jwt.NewParser(
 		jwt.WithAudience(Audience),
@@ -261,6 +288,9 @@ func (a *Authenticator) Verify(ctx context.Context, token string) (*Principal, e
 		if t.UserID != claims.Subject || t.SessionID != claims.SessionID {
 			return nil, errInvalid
 		}
+	}
+	if a.cache != nil {
+		a.cache.putToken(epoch, token, p, claims.ExpiresAt.Time)
 	}
 	return p, nil
 }

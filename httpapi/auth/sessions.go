@@ -339,6 +339,7 @@ func (a *Authenticator) RefreshSession(ctx context.Context, token string) (*Sess
 		if rerr := a.cfg.Store.Auth().DeleteSession(ctx, r.userID, r.sessionID); rerr != nil && !flux.IsCode(rerr, flux.ENotFound) {
 			return nil, fmt.Errorf("auth: revoke a session after refresh token reuse: %w", rerr)
 		}
+		a.revoked(ctx, r.userID)
 		a.log.WarnContext(ctx, "auth: a used refresh token was presented again; its session is revoked",
 			"user_id", r.userID, "session_id", r.sessionID)
 		return nil, ErrRefreshTokenUsed
@@ -375,6 +376,7 @@ func (a *Authenticator) SignOut(ctx context.Context, p *Principal, scope string)
 		return errInvalid
 	}
 	st := a.cfg.Store.Auth()
+	defer a.revoked(ctx, p.UserID)
 	switch scope {
 	case "", ScopeGlobal:
 		_, err := st.DeleteSessions(ctx, p.UserID, "")

@@ -39,13 +39,15 @@ type stores struct {
 	tx *sql.Tx
 	// jobs is the job queue, shared by every view of one Store.
 	jobs *jobs.Slot[*sql.Tx]
+	// readStmts and writeStmts keep the statements of each pool prepared.
+	readStmts, writeStmts *stmtCache
 }
 
 var _ flux.Stores = (*stores)(nil)
 
 // inTx returns the view of s bound to tx.
 func (s *stores) inTx(tx *sql.Tx) *stores {
-	return &stores{clock: s.clock, r: tx, tx: tx, jobs: s.jobs}
+	return &stores{clock: s.clock, r: cachedTx{tx, s.writeStmts}, tx: tx, jobs: s.jobs, readStmts: s.readStmts, writeStmts: s.writeStmts}
 }
 
 // write runs fn in a new transaction on the writer (BEGIN IMMEDIATE: it
@@ -58,7 +60,7 @@ func (s *stores) write(ctx context.Context, fn func(q querier) error) error {
 		if _, err := s.tx.ExecContext(ctx, "SAVEPOINT flux_method"); err != nil {
 			return fmt.Errorf("sqlite: savepoint: %w", err)
 		}
-		if err := fn(s.tx); err != nil {
+		if err := fn(cachedTx{s.tx, s.writeStmts}); err != nil {
 			if _, rerr := s.tx.ExecContext(context.WithoutCancel(ctx), "ROLLBACK TO flux_method; RELEASE flux_method"); rerr != nil {
 				return errors.Join(err, fmt.Errorf("sqlite: rollback to savepoint: %w", rerr))
 			}
@@ -74,12 +76,13 @@ func (s *stores) write(ctx context.Context, fn func(q querier) error) error {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
-	if err := fn(tx); err != nil {
+	if err := fn(cachedTx{tx, s.writeStmts}); err != nil {
 		return err
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	s.writeStmts.preparePending(ctx)
 	return nil
 }
 
@@ -87,14 +90,15 @@ func (s *stores) write(ctx context.Context, fn func(q querier) error) error {
 // transaction, or a read transaction on the read pool.
 func (s *stores) readConsistent(ctx context.Context, fn func(q querier) error) error {
 	if s.tx != nil {
-		return fn(s.tx)
+		return fn(cachedTx{s.tx, s.writeStmts})
 	}
 	tx, err := s.readDB.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
+	defer s.readStmts.preparePending(ctx)
 	defer tx.Rollback() //nolint:errcheck // read-only
-	return fn(tx)
+	return fn(cachedTx{tx, s.readStmts})
 }
 
 func (s *stores) now() time.Time { return flux.StoreTime(s.clock.Now()) }

@@ -117,13 +117,15 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		read:  read,
 		path:  abs,
 		stores: &stores{
-			clock:   o.Clock,
-			r:       read,
-			readDB:  read,
-			writeDB: write,
-			jobs:    new(jobs.Slot[*sql.Tx]),
+			clock:      o.Clock,
+			readDB:     read,
+			writeDB:    write,
+			jobs:       new(jobs.Slot[*sql.Tx]),
+			readStmts:  newStmtCache(read),
+			writeStmts: newStmtCache(write),
 		},
 	}
+	s.stores.r = cachedDB{read, s.stores.readStmts}
 	// The writer goes first: it turns the file into WAL mode, which the
 	// read-only connections cannot do.
 	if err := setWAL(ctx, write, o.BusyTimeout); err != nil {
@@ -221,6 +223,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx flux
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: commit: %w", err)
 	}
+	s.stores.writeStmts.preparePending(ctx)
 	return nil
 }
 
@@ -238,5 +241,7 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close closes both pools. It does not wait for a job queue on WriteDB:
 // stop that first.
 func (s *Store) Close() error {
+	s.stores.readStmts.close()
+	s.stores.writeStmts.close()
 	return errors.Join(s.read.Close(), s.write.Close())
 }
