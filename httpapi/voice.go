@@ -59,7 +59,7 @@ func (s *Server) voiceRoutes() {
 		if s.voice == nil {
 			return errVoiceOff()
 		}
-		info, err := s.voice.Create(r.Context(), u.ID)
+		info, err := s.voice.Create(r.Context(), u)
 		if err != nil {
 			return err
 		}
@@ -82,7 +82,7 @@ func (s *Server) voiceRoutes() {
 		if s.voice == nil {
 			return errVoiceOff()
 		}
-		saved, err := s.voice.SaveMessage(r.Context(), u.ID, body)
+		saved, err := s.voice.SaveMessage(r.Context(), u, body)
 		if err != nil {
 			return err
 		}
@@ -98,7 +98,7 @@ func (s *Server) voiceRoutes() {
 		if s.voice == nil {
 			return errVoiceOff()
 		}
-		tr, err := s.voice.Messages(r.Context(), u.ID, r.PathValue("id"))
+		tr, err := s.voice.Messages(r.Context(), u, r.PathValue("id"))
 		if err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func (s *Server) voiceRoutes() {
 		if s.voice == nil {
 			return errVoiceOff()
 		}
-		res, err := s.voice.SubmitIntent(r.Context(), u.ID, body)
+		res, err := s.voice.SubmitIntent(r.Context(), u, body)
 		if err != nil {
 			return err
 		}
@@ -138,7 +138,7 @@ func (s *Server) voiceRoutes() {
 		if s.voice == nil {
 			return errVoiceOff()
 		}
-		c, err := s.voice.Close(r.Context(), u.ID, r.PathValue("id"))
+		c, err := s.voice.Close(r.Context(), u, r.PathValue("id"))
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,9 @@
 //     answers the same sentence.
 //   - Close ends a session; closing twice is harmless.
 //
-// Only a session's owner can reach it: every other user gets ENotFound.
+// Every method takes the caller's stored *flux.User (as the other services
+// do), used as given. Only a session's owner can reach it: every other user
+// gets ENotFound.
 //
 // The functions the agent may call come from an intents registry in YAML
 // ([LoadIntents]; the original service's three intents are embedded), the

@@ -54,13 +54,13 @@ func ExampleNew() {
 		log.Fatal(err)
 	}
 
-	info, err := svc.Create(ctx, u.ID)
+	info, err := svc.Create(ctx, u)
 	if err != nil {
 		log.Fatal(err)
 	}
 	fmt.Println(info.Settings.Type, info.Settings.Agent.Listen.Provider.Model, len(info.Settings.Agent.Think.Functions))
 
-	res, err := svc.SubmitIntent(ctx, u.ID, voice.IntentInput{
+	res, err := svc.SubmitIntent(ctx, u, voice.IntentInput{
 		SessionID: info.SessionID, FunctionCallID: "call-1", FunctionName: "submit_new_task_intent",
 		Input: map[string]any{"title": "Call Mom", "trigger_type": "time", "scheduled_at": "tomorrow at 7pm"},
 	})
@@ -69,7 +69,7 @@ func ExampleNew() {
 	}
 	fmt.Println(res.Result)
 
-	closed, err := svc.Close(ctx, u.ID, info.SessionID)
+	closed, err := svc.Close(ctx, u, info.SessionID)
 	if err != nil {
 		log.Fatal(err)
 	}

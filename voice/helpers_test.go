@@ -119,7 +119,7 @@ func (e *env) addTask(u *flux.User, title string, at time.Time) *flux.Task {
 
 func (e *env) create() *SessionInfo {
 	e.t.Helper()
-	info, err := e.svc.Create(e.ctx, e.user.ID)
+	info, err := e.svc.Create(e.ctx, e.user)
 	if err != nil {
 		e.t.Fatalf("Create: %v", err)
 	}
@@ -128,7 +128,7 @@ func (e *env) create() *SessionInfo {
 
 func (e *env) intent(sessionID, fcid, name string, input map[string]any) *IntentResult {
 	e.t.Helper()
-	r, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: sessionID, FunctionCallID: fcid, FunctionName: name, Input: input})
+	r, err := e.svc.SubmitIntent(e.ctx, e.user, IntentInput{SessionID: sessionID, FunctionCallID: fcid, FunctionName: name, Input: input})
 	if err != nil {
 		e.t.Fatalf("SubmitIntent(%s %v): %v", name, input, err)
 	}

@@ -22,7 +22,7 @@ func TestCreateOneOpenAcrossReplicas(t *testing.T) {
 	errs := make(chan error, 6)
 	for i := range 6 {
 		go func() {
-			_, err := replicas[i%2].Create(e.ctx, e.user.ID)
+			_, err := replicas[i%2].Create(e.ctx, e.user)
 			errs <- err
 		}()
 	}
@@ -39,7 +39,7 @@ func TestCreateOneOpenAcrossReplicas(t *testing.T) {
 	}
 	// The other replica names the open session too.
 	open := e.voiceSessions(e.user)[0]
-	_, err = replicas[1].Create(e.ctx, e.user.ID)
+	_, err = replicas[1].Create(e.ctx, e.user)
 	if !flux.IsCode(err, flux.EConflict) || !strings.Contains(flux.ErrorMessage(err), open.ID) {
 		t.Fatalf("second session through the other replica: %v", err)
 	}

@@ -38,9 +38,10 @@ const maxStoredInput = 8 << 10
 // errNoChange rolls back a claim that found the call already handled.
 var errNoChange = errors.New("voice: no change")
 
-// SubmitIntent runs one function call of the agent and answers the sentence
-// the agent speaks. session_id, function_call_id and function_name are
-// required (EInvalid naming each missing one); text with a NUL character
+// SubmitIntent runs one function call of the agent for u, the caller's
+// stored user (used as given, not read again; nil is ENotFound), and answers
+// the sentence the agent speaks. session_id, function_call_id and
+// function_name are required (EInvalid naming each missing one); text with a NUL character
 // anywhere, in the arguments too, is EInvalid naming its field. The session must be the
 // user's (ENotFound) and open (EConflict), unless the call was handled
 // before: a function_call_id already handled answers its recorded result
@@ -48,7 +49,7 @@ var errNoChange = errors.New("voice: no change")
 // running waits for it. Problems with the request itself (a missing goal
 // statement, an ambiguous time, an unknown task) are answered with a spoken
 // question, not an error.
-func (s *Service) SubmitIntent(ctx context.Context, userID string, in IntentInput) (*IntentResult, error) {
+func (s *Service) SubmitIntent(ctx context.Context, u *flux.User, in IntentInput) (*IntentResult, error) {
 	var fs []flux.FieldError
 	if strings.TrimSpace(in.SessionID) == "" {
 		fs = append(fs, flux.FieldError{Field: "session_id", Message: "is required"})
@@ -69,6 +70,10 @@ func (s *Service) SubmitIntent(ctx context.Context, userID string, in IntentInpu
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid function call", fs...)
 	}
+	userID, err := callerID(u)
+	if err != nil {
+		return nil, err
+	}
 	conv, err := session(ctx, s.store, userID, in.SessionID)
 	if err != nil {
 		return nil, err
@@ -86,11 +91,6 @@ func (s *Service) SubmitIntent(ctx context.Context, userID string, in IntentInpu
 		return &IntentResult{FunctionCallID: in.FunctionCallID, Result: rec.Result, TaskID: rec.TaskID, GoalID: rec.GoalID, Replayed: true}, nil
 	}
 
-	u, err := s.store.Users().GetUser(ctx, userID)
-	if err != nil {
-		s.release(ctx, conv, in.FunctionCallID)
-		return nil, err
-	}
 	call := &intentCall{s: s, user: u, loc: u.Location(), now: s.clock.Now(), conv: conv, fcid: in.FunctionCallID,
 		intent: intent, input: in.Input, rec: *rec, refs: data.Refs}
 	out, err := call.run(ctx)

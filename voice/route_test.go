@@ -313,7 +313,7 @@ func TestIntentRequestValidation(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
 	s := e.create()
-	_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{})
+	_, err := e.svc.SubmitIntent(e.ctx, e.user, IntentInput{})
 	wantCode(t, err, flux.EInvalid)
 	var fe *flux.Error
 	errors.As(err, &fe)
@@ -350,18 +350,18 @@ func TestIntentIdempotentSequential(t *testing.T) {
 		t.Fatalf("%d tasks", n)
 	}
 	// The id cannot be reused for another function.
-	_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: s.SessionID, FunctionCallID: "call-1", FunctionName: "submit_goal_intent",
+	_, err := e.svc.SubmitIntent(e.ctx, e.user, IntentInput{SessionID: s.SessionID, FunctionCallID: "call-1", FunctionName: "submit_goal_intent",
 		Input: map[string]any{"goal_statement": "x"}})
 	wantCode(t, err, flux.EConflict)
 	// After close a repeat still answers; a new call is refused.
-	if _, err := e.svc.Close(e.ctx, e.user.ID, s.SessionID); err != nil {
+	if _, err := e.svc.Close(e.ctx, e.user, s.SessionID); err != nil {
 		t.Fatal(err)
 	}
 	third := e.intent(s.SessionID, "call-1", "submit_new_task_intent", in)
 	if third.Result != first.Result {
 		t.Fatalf("after close: %q", third.Result)
 	}
-	_, err = e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: s.SessionID, FunctionCallID: "call-2", FunctionName: "submit_new_task_intent", Input: in})
+	_, err = e.svc.SubmitIntent(e.ctx, e.user, IntentInput{SessionID: s.SessionID, FunctionCallID: "call-2", FunctionName: "submit_new_task_intent", Input: in})
 	wantCode(t, err, flux.EConflict)
 }
 
@@ -387,7 +387,7 @@ func TestIntentIdempotentConcurrent(t *testing.T) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					results[i], errs[i] = e.svc.SubmitIntent(e.ctx, e.user.ID, in)
+					results[i], errs[i] = e.svc.SubmitIntent(e.ctx, e.user, in)
 				}()
 			}
 			wg.Wait()
@@ -435,11 +435,11 @@ func TestIntentClaimTakeover(t *testing.T) {
 		Input: map[string]any{"title": "Water plants", "scheduled_at": "tomorrow at 8am"}}
 	// While the claim is young, a repeat waits and gives up.
 	e.svc.intentWait = 50 * time.Millisecond
-	_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, in)
+	_, err := e.svc.SubmitIntent(e.ctx, e.user, in)
 	wantCode(t, err, flux.EConflict)
 	// Once it is old, the repeat takes over and resumes with the task.
 	e.clock.Advance(6 * time.Minute)
-	r, err := e.svc.SubmitIntent(e.ctx, e.user.ID, in)
+	r, err := e.svc.SubmitIntent(e.ctx, e.user, in)
 	if err != nil {
 		t.Fatal(err)
 	}

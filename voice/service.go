@@ -14,20 +14,21 @@ import (
 )
 
 // Session is the voice session control plane: one method per HTTP route.
-// Every method takes the caller's user id; a session of another user, an
-// unknown id and a conversation that is not a voice session all give
-// ENotFound.
+// Every method takes the caller's stored user u, as the HTTP layer holds it
+// after authentication (the methods use it as given and do not read it
+// again); a nil u gives ENotFound, and so do a session of another user, an
+// unknown id and a conversation that is not a voice session.
 type Session interface {
 	// Create starts a voice session for the user.
-	Create(ctx context.Context, userID string) (*SessionInfo, error)
+	Create(ctx context.Context, u *flux.User) (*SessionInfo, error)
 	// SaveMessage appends a transcript line to an open session.
-	SaveMessage(ctx context.Context, userID string, in MessageInput) (*SavedMessage, error)
+	SaveMessage(ctx context.Context, u *flux.User, in MessageInput) (*SavedMessage, error)
 	// Messages returns a session's transcript, oldest first.
-	Messages(ctx context.Context, userID, sessionID string) (*Transcript, error)
+	Messages(ctx context.Context, u *flux.User, sessionID string) (*Transcript, error)
 	// SubmitIntent runs one function call of the agent.
-	SubmitIntent(ctx context.Context, userID string, in IntentInput) (*IntentResult, error)
+	SubmitIntent(ctx context.Context, u *flux.User, in IntentInput) (*IntentResult, error)
 	// Close ends a session; closing a closed session is not an error.
-	Close(ctx context.Context, userID, sessionID string) (*Closed, error)
+	Close(ctx context.Context, u *flux.User, sessionID string) (*Closed, error)
 }
 
 // GoalPlanner creates a goal and plans it; *planner.Service satisfies it.
@@ -229,18 +230,18 @@ func (s *Service) Configured() bool { return s.minter != nil }
 // Functions returns the function definitions sent to the agent.
 func (s *Service) Functions() []Function { return append([]Function(nil), s.functions...) }
 
-// Create starts a voice session. In order: the user must exist (ENotFound);
-// the burst and daily limits must allow it (ETooMany); an open session used
-// within Config.StaleAfter blocks it (EConflict naming the session), an idle
-// one is closed; the grant is minted (EUnavailable without a key
+// Create starts a voice session for u, the caller's stored user (used as
+// given, not read again). In order: u must not be nil (ENotFound); the burst
+// and daily limits must allow it (ETooMany); an open session used within
+// Config.StaleAfter blocks it (EConflict naming the session), an idle one is
+// closed; the grant is minted (EUnavailable without a key
 // or when Deepgram fails, and then nothing is stored); the session is stored
 // with the stale one's closing in one transaction.
-func (s *Service) Create(ctx context.Context, userID string) (*SessionInfo, error) {
+func (s *Service) Create(ctx context.Context, u *flux.User) (*SessionInfo, error) {
 	if s.minter == nil {
 		return nil, errNotConfigured()
 	}
-	u, err := s.store.Users().GetUser(ctx, userID)
-	if err != nil {
+	if _, err := callerID(u); err != nil {
 		return nil, err
 	}
 	unlock := s.creating.lock(u.ID)
@@ -442,6 +443,15 @@ func (s *Service) todayTasks(ctx context.Context, u *flux.User, now time.Time) (
 	return out, refs, nil
 }
 
+// callerID returns the id of u, the caller's stored user; a nil u is
+// ENotFound, as an unknown user was when the methods took an id.
+func callerID(u *flux.User) (string, error) {
+	if u == nil {
+		return "", flux.NotFound("user")
+	}
+	return u.ID, nil
+}
+
 // session returns the user's voice session id through st.
 func session(ctx context.Context, st Stores, userID, id string) (*flux.Conversation, error) {
 	c, err := st.Conversations().GetConversation(ctx, userID, strings.TrimSpace(id))
@@ -474,11 +484,12 @@ func (s *Service) closeFn(now time.Time, reason string) func(*flux.Conversation)
 	}
 }
 
-// SaveMessage appends a transcript line. The session id, a known role and
+// SaveMessage appends a transcript line to a session of u, the caller's
+// stored user (nil is ENotFound). The session id, a known role and
 // non-blank content are required (EInvalid listing each problem); content is
 // at most MaxMessageRunes; a closed session answers EConflict; a session
 // with MaxSessionMessages lines answers ETooMany.
-func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInput) (*SavedMessage, error) {
+func (s *Service) SaveMessage(ctx context.Context, u *flux.User, in MessageInput) (*SavedMessage, error) {
 	var fs []flux.FieldError
 	if strings.TrimSpace(in.SessionID) == "" {
 		fs = append(fs, flux.FieldError{Field: "session_id", Message: "is required"})
@@ -494,6 +505,10 @@ func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInpu
 	fs = append(fs, flux.TextErrors("", &in)...)
 	if len(fs) > 0 {
 		return nil, flux.Invalid("invalid message", fs...)
+	}
+	userID, err := callerID(u)
+	if err != nil {
+		return nil, err
 	}
 	c, err := session(ctx, s.store, userID, in.SessionID)
 	if err != nil {
@@ -515,8 +530,13 @@ func (s *Service) SaveMessage(ctx context.Context, userID string, in MessageInpu
 	return &SavedMessage{MessageID: m.ID, Status: "saved"}, nil
 }
 
-// Messages returns the whole transcript, oldest first.
-func (s *Service) Messages(ctx context.Context, userID, sessionID string) (*Transcript, error) {
+// Messages returns the whole transcript of a session of u, the caller's
+// stored user (nil is ENotFound), oldest first.
+func (s *Service) Messages(ctx context.Context, u *flux.User, sessionID string) (*Transcript, error) {
+	userID, err := callerID(u)
+	if err != nil {
+		return nil, err
+	}
 	c, err := session(ctx, s.store, userID, sessionID)
 	if err != nil {
 		return nil, err
@@ -538,10 +558,15 @@ func (s *Service) Messages(ctx context.Context, userID, sessionID string) (*Tran
 	}
 }
 
-// Close ends a session: it records the end time and the duration in whole
-// seconds, and answers the message count. Closing a closed session answers
-// the same without changing it.
-func (s *Service) Close(ctx context.Context, userID, sessionID string) (*Closed, error) {
+// Close ends a session of u, the caller's stored user (nil is ENotFound):
+// it records the end time and the duration in whole seconds, and answers the
+// message count. Closing a closed session answers the same without changing
+// it.
+func (s *Service) Close(ctx context.Context, u *flux.User, sessionID string) (*Closed, error) {
+	userID, err := callerID(u)
+	if err != nil {
+		return nil, err
+	}
 	c, err := session(ctx, s.store, userID, sessionID)
 	if err != nil {
 		return nil, err

@@ -75,7 +75,7 @@ func TestSessionLifecycle(t *testing.T) {
 	for i, m := range lines {
 		m.SessionID = info.SessionID
 		e.clock.Advance(time.Second)
-		saved, err := e.svc.SaveMessage(e.ctx, e.user.ID, m)
+		saved, err := e.svc.SaveMessage(e.ctx, e.user, m)
 		if err != nil {
 			t.Fatalf("SaveMessage %d: %v", i, err)
 		}
@@ -84,7 +84,7 @@ func TestSessionLifecycle(t *testing.T) {
 		}
 		ids = append(ids, saved.MessageID)
 	}
-	tr, err := e.svc.Messages(e.ctx, e.user.ID, info.SessionID)
+	tr, err := e.svc.Messages(e.ctx, e.user, info.SessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestSessionLifecycle(t *testing.T) {
 	}
 
 	e.clock.Advance(90 * time.Second)
-	closed, err := e.svc.Close(e.ctx, e.user.ID, info.SessionID)
+	closed, err := e.svc.Close(e.ctx, e.user, info.SessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,17 +118,17 @@ func TestSessionLifecycle(t *testing.T) {
 
 	// Closing again changes nothing.
 	e.clock.Advance(time.Hour)
-	again, err := e.svc.Close(e.ctx, e.user.ID, info.SessionID)
+	again, err := e.svc.Close(e.ctx, e.user, info.SessionID)
 	if err != nil || !cmp.Equal(closed, again) {
 		t.Fatalf("second close: %+v, %v", again, err)
 	}
 	if c2 := e.conversation(info.SessionID); !c2.EndedAt.Equal(*c.EndedAt) || c2.DurationSeconds != 94 {
 		t.Fatal("a second close changed the session")
 	}
-	_, err = e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: "late"})
+	_, err = e.svc.SaveMessage(e.ctx, e.user, MessageInput{SessionID: info.SessionID, Role: "user", Content: "late"})
 	wantCode(t, err, flux.EConflict)
 	// The transcript stays readable.
-	if tr, err := e.svc.Messages(e.ctx, e.user.ID, info.SessionID); err != nil || len(tr.Messages) != 4 {
+	if tr, err := e.svc.Messages(e.ctx, e.user, info.SessionID); err != nil || len(tr.Messages) != 4 {
 		t.Fatalf("transcript after close: %v, %v", tr, err)
 	}
 }
@@ -139,7 +139,7 @@ func TestCreateWithoutAPIKey(t *testing.T) {
 	if e.svc.Configured() {
 		t.Fatal("configured without a key")
 	}
-	_, err := e.svc.Create(e.ctx, e.user.ID)
+	_, err := e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.EUnavailable)
 	if msg := flux.ErrorMessage(err); !strings.Contains(msg, "not configured") || !strings.Contains(msg, "DEEPGRAM_API_KEY") {
 		t.Fatalf("message %q does not say how to configure voice", msg)
@@ -178,7 +178,7 @@ func TestCreateDeepgramFailureStoresNothing(t *testing.T) {
 			if tc.reply != (fluxtest.DeepgramReply{}) {
 				e.dg.Reply(tc.reply)
 			}
-			_, err := e.svc.Create(e.ctx, e.user.ID)
+			_, err := e.svc.Create(e.ctx, e.user)
 			wantCode(t, err, tc.code)
 			if strings.Contains(err.Error(), e.grant.APIKey) || strings.Contains(flux.ErrorMessage(err), e.grant.APIKey) {
 				t.Fatalf("the error shows the API key: %v", err)
@@ -188,20 +188,47 @@ func TestCreateDeepgramFailureStoresNothing(t *testing.T) {
 			}
 			// Once Deepgram answers again, creation works.
 			e.dg.SetAPIKey(e.grant.APIKey)
-			if _, err := e.svc.Create(e.ctx, e.user.ID); err != nil {
+			if _, err := e.svc.Create(e.ctx, e.user); err != nil {
 				t.Fatalf("create after recovery: %v", err)
 			}
 		})
 	}
 }
 
+// TestCreateUnknownUser: Create takes the caller's stored user, so an
+// unknown id is ENotFound when the caller looks it up, and a caller without
+// a user (nil) is ENotFound from Create; neither mints a token.
 func TestCreateUnknownUser(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	_, err := e.svc.Create(e.ctx, flux.NewID())
+	u, err := e.store.Users().GetUser(e.ctx, flux.NewID())
+	wantCode(t, err, flux.ENotFound)
+	_, err = e.svc.Create(e.ctx, u)
 	wantCode(t, err, flux.ENotFound)
 	if e.dg.Issued() != 0 {
 		t.Fatal("a token was minted for an unknown user")
+	}
+}
+
+// TestNilUser: every method answers ENotFound for a nil user, without a
+// panic and without changing the session.
+func TestNilUser(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	info := e.create()
+	ctx := e.ctx
+
+	_, err := e.svc.SaveMessage(ctx, nil, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi"})
+	wantCode(t, err, flux.ENotFound)
+	_, err = e.svc.Messages(ctx, nil, info.SessionID)
+	wantCode(t, err, flux.ENotFound)
+	_, err = e.svc.SubmitIntent(ctx, nil, IntentInput{SessionID: info.SessionID, FunctionCallID: "c1", FunctionName: "submit_goal_intent",
+		Input: map[string]any{"goal_statement": "take over"}})
+	wantCode(t, err, flux.ENotFound)
+	_, err = e.svc.Close(ctx, nil, info.SessionID)
+	wantCode(t, err, flux.ENotFound)
+	if c := e.conversation(info.SessionID); c.EndedAt != nil || c.MessageCount != 0 {
+		t.Fatal("a nil user changed the session")
 	}
 }
 
@@ -213,14 +240,14 @@ func TestOwnership(t *testing.T) {
 	mallory := e.newUser("Mallory", "UTC")
 	ctx := e.ctx
 
-	_, err := e.svc.SaveMessage(ctx, mallory.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi"})
+	_, err := e.svc.SaveMessage(ctx, mallory, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi"})
 	wantCode(t, err, flux.ENotFound)
-	_, err = e.svc.Messages(ctx, mallory.ID, info.SessionID)
+	_, err = e.svc.Messages(ctx, mallory, info.SessionID)
 	wantCode(t, err, flux.ENotFound)
-	_, err = e.svc.SubmitIntent(ctx, mallory.ID, IntentInput{SessionID: info.SessionID, FunctionCallID: "c1", FunctionName: "submit_goal_intent",
+	_, err = e.svc.SubmitIntent(ctx, mallory, IntentInput{SessionID: info.SessionID, FunctionCallID: "c1", FunctionName: "submit_goal_intent",
 		Input: map[string]any{"goal_statement": "take over"}})
 	wantCode(t, err, flux.ENotFound)
-	_, err = e.svc.Close(ctx, mallory.ID, info.SessionID)
+	_, err = e.svc.Close(ctx, mallory, info.SessionID)
 	wantCode(t, err, flux.ENotFound)
 	if c := e.conversation(info.SessionID); c.EndedAt != nil || c.MessageCount != 0 {
 		t.Fatal("another user changed the session")
@@ -244,12 +271,12 @@ func TestOwnership(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, id := range []string{flux.NewID(), "not-an-id", "", planner.ID} {
-		_, err := e.svc.Messages(ctx, e.user.ID, id)
+		_, err := e.svc.Messages(ctx, e.user, id)
 		wantCode(t, err, flux.ENotFound)
-		_, err = e.svc.Close(ctx, e.user.ID, id)
+		_, err = e.svc.Close(ctx, e.user, id)
 		wantCode(t, err, flux.ENotFound)
 		if id != "" {
-			_, err = e.svc.SaveMessage(ctx, e.user.ID, MessageInput{SessionID: id, Role: "user", Content: "x"})
+			_, err = e.svc.SaveMessage(ctx, e.user, MessageInput{SessionID: id, Role: "user", Content: "x"})
 			wantCode(t, err, flux.ENotFound)
 		}
 	}
@@ -269,7 +296,7 @@ func TestSaveMessageValidation(t *testing.T) {
 		{MessageInput{SessionID: info.SessionID, Role: "user", Content: strings.Repeat("a", MaxMessageRunes+1)}, []string{"content"}},
 	}
 	for _, tc := range tests {
-		_, err := e.svc.SaveMessage(e.ctx, e.user.ID, tc.in)
+		_, err := e.svc.SaveMessage(e.ctx, e.user, tc.in)
 		wantCode(t, err, flux.EInvalid)
 		var fe *flux.Error
 		if !errors.As(err, &fe) {
@@ -283,7 +310,7 @@ func TestSaveMessageValidation(t *testing.T) {
 			t.Errorf("fields (-want +got):\n%s", diff)
 		}
 	}
-	if _, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: strings.Repeat("é", MaxMessageRunes)}); err != nil {
+	if _, err := e.svc.SaveMessage(e.ctx, e.user, MessageInput{SessionID: info.SessionID, Role: "user", Content: strings.Repeat("é", MaxMessageRunes)}); err != nil {
 		t.Fatalf("a message of exactly the limit: %v", err)
 	}
 }
@@ -294,26 +321,26 @@ func TestDailyLimit(t *testing.T) {
 	// 20:20 UTC is 15:20 in New York; the user's day ends at 05:00 UTC.
 	for i := 0; i < 3; i++ {
 		info := e.create()
-		if _, err := e.svc.Close(e.ctx, e.user.ID, info.SessionID); err != nil {
+		if _, err := e.svc.Close(e.ctx, e.user, info.SessionID); err != nil {
 			t.Fatal(err)
 		}
 		e.clock.Advance(time.Minute)
 	}
-	_, err := e.svc.Create(e.ctx, e.user.ID)
+	_, err := e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.ETooMany)
 	if !strings.Contains(flux.ErrorMessage(err), "3") {
 		t.Errorf("message %q does not name the limit", flux.ErrorMessage(err))
 	}
 	// Past UTC midnight it is still the same day in New York.
 	e.clock.Set(time.Date(2026, 3, 5, 4, 59, 0, 0, time.UTC))
-	_, err = e.svc.Create(e.ctx, e.user.ID)
+	_, err = e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.ETooMany)
 	// After local midnight the count starts again.
 	e.clock.Set(time.Date(2026, 3, 5, 5, 0, 0, 0, time.UTC))
 	e.create()
 	// Another user is not affected by Ada's count.
 	other := e.newUser("Bob", "UTC")
-	if _, err := e.svc.Create(e.ctx, other.ID); err != nil {
+	if _, err := e.svc.Create(e.ctx, other); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -323,11 +350,11 @@ func TestBurstLimit(t *testing.T) {
 	e := newEnv(t, withConfig(func(c *Config) { c.BurstLimit = 2; c.BurstWindow = 10 * time.Minute; c.DailySessionLimit = -1 }))
 	for i := 0; i < 2; i++ {
 		info := e.create()
-		if _, err := e.svc.Close(e.ctx, e.user.ID, info.SessionID); err != nil {
+		if _, err := e.svc.Close(e.ctx, e.user, info.SessionID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	_, err := e.svc.Create(e.ctx, e.user.ID)
+	_, err := e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.ETooMany)
 	e.clock.Advance(5 * time.Minute) // one token back
 	e.create()
@@ -338,7 +365,7 @@ func TestOneOpenSession(t *testing.T) {
 	e := newEnv(t)
 	first := e.create()
 	e.clock.Advance(10 * time.Minute)
-	_, err := e.svc.Create(e.ctx, e.user.ID)
+	_, err := e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.EConflict)
 	if !strings.Contains(flux.ErrorMessage(err), first.SessionID) {
 		t.Fatalf("conflict %q does not name the open session", flux.ErrorMessage(err))
@@ -348,11 +375,11 @@ func TestOneOpenSession(t *testing.T) {
 	}
 	// A session in use is not stale, however old.
 	e.clock.Advance(15 * time.Minute)
-	if _, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: first.SessionID, Role: "user", Content: "still here"}); err != nil {
+	if _, err := e.svc.SaveMessage(e.ctx, e.user, MessageInput{SessionID: first.SessionID, Role: "user", Content: "still here"}); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(25 * time.Minute) // 50 minutes old, idle for 25
-	_, err = e.svc.Create(e.ctx, e.user.ID)
+	_, err = e.svc.Create(e.ctx, e.user)
 	wantCode(t, err, flux.EConflict)
 	// Once it has been idle for the stale timeout, it is closed.
 	e.clock.Advance(5 * time.Minute)
@@ -375,7 +402,7 @@ func TestCreateConcurrentOneOpen(t *testing.T) {
 	errs := make(chan error, 5)
 	for i := 0; i < 5; i++ {
 		go func() {
-			_, err := e.svc.Create(e.ctx, e.user.ID)
+			_, err := e.svc.Create(e.ctx, e.user)
 			errs <- err
 		}()
 	}
@@ -399,7 +426,7 @@ func TestCustomMinterAndDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	info, err := svc.Create(e.ctx, e.user.ID)
+	info, err := svc.Create(e.ctx, e.user)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -408,7 +435,7 @@ func TestCustomMinterAndDefaults(t *testing.T) {
 	}
 	// A minter's plain error becomes EUnavailable.
 	svc2, _ := New(e.store, Config{}, &Options{Clock: e.clock, Minter: staticMinter{err: errBoom}, Logger: quietLogger()})
-	_, err = svc2.Create(e.ctx, e.newUser("Bob", "UTC").ID)
+	_, err = svc2.Create(e.ctx, e.newUser("Bob", "UTC"))
 	wantCode(t, err, flux.EUnavailable)
 }
 
@@ -476,11 +503,11 @@ func TestMessagesPaginates(t *testing.T) {
 	e := newEnv(t)
 	info := e.create()
 	for i := 0; i < flux.MaxPageLimit+5; i++ {
-		if _, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: fmt.Sprint(i)}); err != nil {
+		if _, err := e.svc.SaveMessage(e.ctx, e.user, MessageInput{SessionID: info.SessionID, Role: "user", Content: fmt.Sprint(i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	tr, err := e.svc.Messages(e.ctx, e.user.ID, info.SessionID)
+	tr, err := e.svc.Messages(e.ctx, e.user, info.SessionID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -501,7 +528,7 @@ func TestNULRefused(t *testing.T) {
 		{"title": "Gym\u0000", "scheduled_at": "tomorrow at 7am"},
 		{"goal_statement": "Run", "notes": []any{"ok", "bad\u0000"}},
 	} {
-		_, err := e.svc.SubmitIntent(e.ctx, e.user.ID, IntentInput{SessionID: info.SessionID, FunctionCallID: flux.NewID(),
+		_, err := e.svc.SubmitIntent(e.ctx, e.user, IntentInput{SessionID: info.SessionID, FunctionCallID: flux.NewID(),
 			FunctionName: "submit_task_intent", Input: in})
 		wantCode(t, err, flux.EInvalid)
 		var fe *flux.Error
@@ -512,6 +539,6 @@ func TestNULRefused(t *testing.T) {
 	if n := len(e.tasks()); n != 0 {
 		t.Errorf("%d tasks created", n)
 	}
-	_, err := e.svc.SaveMessage(e.ctx, e.user.ID, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi\u0000"})
+	_, err := e.svc.SaveMessage(e.ctx, e.user, MessageInput{SessionID: info.SessionID, Role: "user", Content: "hi\u0000"})
 	wantCode(t, err, flux.EInvalid)
 }
