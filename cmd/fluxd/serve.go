@@ -225,14 +225,17 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return err
 	}
 	defer stopMetrics()
-	if err := b.queue.Start(ctx); err != nil {
-		return err
-	}
+	// Bind before the job queue starts: a port already taken ends the start
+	// here, with nothing running against a store about to close.
 	if ln == nil {
 		ln, err = net.Listen("tcp", net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)))
 		if err != nil {
 			return fmt.Errorf("listen: %w", err)
 		}
+	}
+	if err := b.queue.Start(ctx); err != nil {
+		_ = ln.Close()
+		return err
 	}
 	for _, c := range append(append(capabilities(cfg, b, authn), [2]string{"rag", ragDesc}, [2]string{"voice", voiceCap}, [2]string{"chat", chatCap},
 		[2]string{"rate limits", rateDesc(cfg, paid, paidTwilio(nm.api))}), nm.caps...) {
