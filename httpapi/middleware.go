@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -105,14 +106,18 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
-			attrs := []any{
-				"request_id", id, "method", r.Method, "path", r.URL.Path,
-				"status", rec.status, "bytes", rec.bytes, "duration_ms", float64(time.Since(start).Microseconds()) / 1000,
+			if s.log.Enabled(ctx, slog.LevelInfo) {
+				attrs := [7]slog.Attr{
+					slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+					slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
+					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+				}
+				n := 6
+				if info.userID != "" {
+					attrs[n], n = slog.String("user_id", info.userID), n+1
+				}
+				s.log.LogAttrs(ctx, slog.LevelInfo, "http request", attrs[:n]...)
 			}
-			if info.userID != "" {
-				attrs = append(attrs, "user_id", info.userID)
-			}
-			s.log.InfoContext(ctx, "http request", attrs...)
 			done()
 			status := rec.status
 			if status == 0 {
