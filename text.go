@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -102,4 +103,27 @@ func orRoot(path string) string {
 		return "body"
 	}
 	return path
+}
+
+// OneLine puts s on one line, safe to place in a prompt or a log message:
+// control characters and line breaks become spaces, other unprintable
+// characters are dropped, runs of space collapse, and the result is cut to
+// max runes (ending in "…" when cut).
+func OneLine(s string, max int) string {
+	fields := strings.FieldsFunc(s, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
+	})
+	for i, f := range fields {
+		fields[i] = strings.Map(func(r rune) rune {
+			if !unicode.IsPrint(r) {
+				return -1
+			}
+			return r
+		}, f)
+	}
+	out := strings.Join(fields, " ")
+	if r := []rune(out); len(r) > max {
+		out = strings.TrimSpace(string(r[:max-1])) + "…"
+	}
+	return out
 }

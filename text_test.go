@@ -44,3 +44,22 @@ func TestTextErrors(t *testing.T) {
 		t.Error("StorableText")
 	}
 }
+
+func TestOneLine(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"plain", 10, "plain"},
+		{"two\nlines\r\n\tand  tabs", 100, "two lines and tabs"},
+		{"sep\u2028arated\u2029here", 100, "sep arated here"},
+		{"bell\aand\x00nul", 100, "bell and nul"},
+		{"zero\u200bwidth", 100, "zerowidth"},
+		{"a long title here", 7, "a long…"},
+	} {
+		if got := flux.OneLine(c.in, c.max); got != c.want {
+			t.Errorf("OneLine(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}

@@ -143,8 +143,8 @@ func TestCleanText(t *testing.T) {
 		{"", 5, ""},
 	}
 	for _, tc := range tests {
-		if got := cleanText(tc.in, tc.max); got != tc.want {
-			t.Errorf("cleanText(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
+		if got := flux.OneLine(tc.in, tc.max); got != tc.want {
+			t.Errorf("flux.OneLine(%q, %d) = %q, want %q", tc.in, tc.max, got, tc.want)
 		}
 	}
 }

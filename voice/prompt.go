@@ -11,7 +11,6 @@ import (
 	"strings"
 	"text/template"
 	"time"
-	"unicode"
 
 	"github.com/fluxlife/flux"
 )
@@ -161,39 +160,17 @@ const (
 	maxPromptTasks = 25
 )
 
-// cleanText makes user-supplied text safe to place on one prompt line:
-// control characters and line breaks become spaces, runs of space collapse,
-// and the result is cut to max runes.
-func cleanText(s string, max int) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	})
-	for i, f := range fields {
-		fields[i] = strings.Map(func(r rune) rune {
-			if !unicode.IsPrint(r) {
-				return -1
-			}
-			return r
-		}, f)
-	}
-	out := strings.Join(fields, " ")
-	if r := []rune(out); len(r) > max {
-		out = strings.TrimSpace(string(r[:max-1])) + "…"
-	}
-	return out
-}
-
 // NewPromptContext describes the user and today's tasks (already ordered,
 // with their references) at now.
 func NewPromptContext(u *flux.User, now time.Time, tasks []PromptTask) PromptContext {
 	loc := u.Location()
 	local := now.In(loc)
 	c := PromptContext{
-		Name:        cleanText(u.Name, maxPromptName),
+		Name:        flux.OneLine(u.Name, maxPromptName),
 		Timezone:    loc.String(),
 		Today:       local.Format("Monday, January 2, 2006"),
 		Now:         spokenClock(local.Hour(), local.Minute()),
-		Chronotype:  cleanText(u.Chronotype, 20),
+		Chronotype:  flux.OneLine(u.Chronotype, 20),
 		SleepWindow: fmt.Sprintf("%s–%s", u.SleepWindow.Start, u.SleepWindow.End),
 		Tasks:       tasks,
 	}

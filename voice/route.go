@@ -80,7 +80,7 @@ func (s *Service) SubmitIntent(ctx context.Context, u *flux.User, in IntentInput
 	}
 	intent, known := s.intents.Lookup(in.FunctionName)
 	if !known {
-		return &IntentResult{FunctionCallID: in.FunctionCallID, Result: fmt.Sprintf(msgUnknownFmt, cleanText(in.FunctionName, 64))}, nil
+		return &IntentResult{FunctionCallID: in.FunctionCallID, Result: fmt.Sprintf(msgUnknownFmt, flux.OneLine(in.FunctionName, 64))}, nil
 	}
 
 	rec, data, err := s.claimOrWait(ctx, conv, in, intent)
@@ -362,7 +362,7 @@ func spokenError(err error) (string, bool) {
 	case flux.EInvalid, flux.EUnprocessable, flux.EConflict, flux.ENotFound:
 		msg := strings.TrimSpace(flux.ErrorMessage(err))
 		msg = strings.TrimSuffix(msg, ".")
-		return cleanText(msg, 200), true
+		return flux.OneLine(msg, 200), true
 	}
 	return "", false
 }
@@ -473,7 +473,7 @@ func (c *intentCall) newTask(ctx context.Context) (outcome, error) {
 		}
 		return c.atomicFinish(ctx, func(ctx context.Context, tx flux.Stores) (outcome, error) {
 			t := &flux.Task{UserID: c.user.ID, Title: title, Status: flux.TaskPending, Priority: flux.PriorityStandard,
-				DurationMinutes: defaultTaskMinutes, TriggerType: flux.TriggerLocation, LocationTrigger: cleanText(place, 200)}
+				DurationMinutes: defaultTaskMinutes, TriggerType: flux.TriggerLocation, LocationTrigger: flux.OneLine(place, 200)}
 			if err := scheduler.ValidateTask(t); err != nil {
 				return outcome{}, err
 			}
@@ -662,7 +662,7 @@ func (c *intentCall) reschedule(ctx context.Context) (outcome, error) {
 	if t == nil {
 		return outcome{result: msgTaskNotFound}, nil
 	}
-	title := cleanText(t.Title, maxPromptTitle)
+	title := flux.OneLine(t.Title, maxPromptTitle)
 	if !t.Status.Open() {
 		if t.Status == flux.TaskDone {
 			return outcome{result: "'" + title + "' is already done, so there is nothing to move."}, nil

@@ -438,7 +438,7 @@ func (s *Service) todayTasks(ctx context.Context, u *flux.User, now time.Time) (
 			at := t.ScheduledAt.In(loc)
 			when = spokenClock(at.Hour(), at.Minute())
 		}
-		out = append(out, PromptTask{Ref: ref, Title: cleanText(t.Title, maxPromptTitle), Time: when, Status: string(t.Status)})
+		out = append(out, PromptTask{Ref: ref, Title: flux.OneLine(t.Title, maxPromptTitle), Time: when, Status: string(t.Status)})
 	}
 	return out, refs, nil
 }

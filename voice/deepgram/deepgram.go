@@ -18,7 +18,6 @@ import (
 	"net/url"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/voice"
@@ -178,30 +177,9 @@ func deepgramErrorText(raw []byte) string {
 	if json.Unmarshal(raw, &e) != nil || (e.Code == "" && e.Msg == "") {
 		return ""
 	}
-	return ": " + cleanText(e.Code+": "+e.Msg, 200)
+	return ": " + flux.OneLine(e.Code+": "+e.Msg, 200)
 }
 
 func unavailable(msg string, cause error) *flux.Error {
 	return &flux.Error{Code: flux.EUnavailable, Message: msg, Err: cause}
-}
-
-// cleanText puts s on one line: control characters and line breaks become
-// spaces, runs of space collapse, and the result is cut to max runes.
-func cleanText(s string, max int) string {
-	fields := strings.FieldsFunc(s, func(r rune) bool {
-		return unicode.IsSpace(r) || unicode.IsControl(r) || r == '\u2028' || r == '\u2029'
-	})
-	for i, f := range fields {
-		fields[i] = strings.Map(func(r rune) rune {
-			if !unicode.IsPrint(r) {
-				return -1
-			}
-			return r
-		}, f)
-	}
-	out := strings.Join(fields, " ")
-	if r := []rune(out); len(r) > max {
-		out = strings.TrimSpace(string(r[:max-1])) + "…"
-	}
-	return out
 }
