@@ -48,7 +48,7 @@ type PatternOptions struct {
 // nightly, and feeds the scheduler (Weights) and the notifier
 // (ReminderLead). It is the escalation notifier's Observer.
 type PatternService struct {
-	store    flux.Store
+	store    PatternStore
 	clock    flux.Clock
 	log      *slog.Logger
 	lookback time.Duration
@@ -59,7 +59,7 @@ type PatternService struct {
 
 // NewPatternService returns a PatternService over store. Register
 // PatternService.Work as the worker of PatternArgs.
-func NewPatternService(store flux.Store, opts *PatternOptions) *PatternService {
+func NewPatternService(store PatternStore, opts *PatternOptions) *PatternService {
 	var o PatternOptions
 	if opts != nil {
 		o = *opts
@@ -94,7 +94,7 @@ type Consultation struct {
 // History returns the user's tasks done or missed with a time in
 // [now − lookback, now), as the observer sees them; a task's category is
 // its goal's.
-func (s *PatternService) History(ctx context.Context, st flux.Stores, userID string, lookback time.Duration) ([]HistoryItem, error) {
+func (s *PatternService) History(ctx context.Context, st Stores, userID string, lookback time.Duration) ([]HistoryItem, error) {
 	now := s.clock.Now()
 	from := now.Add(-lookback)
 	cats := map[string]string{}
@@ -536,7 +536,7 @@ func (s *PatternService) TaskClosed(ctx context.Context, tx flux.Stores, before,
 }
 
 // enqueueNightly enqueues the user's next nightly recomputation.
-func (s *PatternService) enqueueNightly(ctx context.Context, st flux.Stores, userID string, now time.Time) error {
+func (s *PatternService) enqueueNightly(ctx context.Context, st PatternStores, userID string, now time.Time) error {
 	u, err := st.Users().GetUser(ctx, userID)
 	if err != nil {
 		return err
