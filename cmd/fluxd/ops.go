@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/fluxlife/flux/httpapi"
@@ -102,52 +100,6 @@ func observeBackend(m *metrics.Metrics, b *backend) {
 		CountByState(context.Context) (map[string]int, error)
 	}); ok {
 		m.JobCounts(c.CountByState)
-	}
-}
-
-// drainQuiet is how long no new request must arrive before a draining
-// fluxd closes its listener.
-const drainQuiet = 300 * time.Millisecond
-
-// drain lets fluxd stop on SIGTERM without losing a request: it keeps
-// serving while requests still arrive, telling the clients to close their
-// connections and the load balancer (/ready) to send no more.
-type drain struct {
-	draining atomic.Bool
-	last     atomic.Int64 // when the last request started, in Unix nanoseconds
-}
-
-// handler notes each request's start and, once draining, answers it with
-// Connection: close, so that its client opens a new connection for the
-// next one (after the listener is gone: to another replica).
-func (d *drain) handler(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		d.last.Store(time.Now().UnixNano())
-		if d.draining.Load() {
-			w.Header().Set("Connection", "close")
-		}
-		h.ServeHTTP(w, r)
-	})
-}
-
-// ready is /ready's check: unavailable once draining.
-func (d *drain) ready(context.Context) error {
-	if d.draining.Load() {
-		return errors.New("shutting down")
-	}
-	return nil
-}
-
-// wait starts draining and returns once no request has started for quiet,
-// or after max.
-func (d *drain) wait(quiet, max time.Duration) {
-	d.draining.Store(true)
-	start := time.Now()
-	for time.Since(start) < max {
-		if time.Since(time.Unix(0, d.last.Load())) >= quiet {
-			return
-		}
-		time.Sleep(quiet / 6)
 	}
 }
 

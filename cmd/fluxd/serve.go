@@ -203,7 +203,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		return err
 	}
 	chat, chatCap := openChat(cfg, pc, goals, sched, log)
-	dr := &drain{}
+	dr := &httpapi.Drain{}
 	paid := paidProviders(pc.APIKey != "", vs.Configured())
 	perMinute, burst, _ := cfg.rateLimit()
 	srv := httpapi.New(httpapi.Config{
@@ -217,7 +217,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		PhoneVerifier: nm.verifier,
 		Chat:          chat,
 		Patterns:      nm.patterns,
-		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping, "shutdown": dr.ready},
+		Checks:        map[string]func(context.Context) error{"jobs": b.queue.Ping, "shutdown": dr.Ready},
 	})
 
 	stopMetrics, err := serveMetrics(cfg, m, log)
@@ -242,7 +242,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 		log.Info("capability", "name", c[0], "provider", c[1])
 	}
 	hs := &http.Server{
-		Handler:           dr.handler(srv),
+		Handler:           dr.Handler(srv),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      120 * time.Second,
@@ -273,7 +273,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	// 503: closing the listener at once would reset the connections still
 	// in its backlog and drop requests racing in on idle keep-alive ones.
 	log.Info("fluxd shutting down", "drain", cfg.drain().String(), "grace", shutdownGrace.String())
-	dr.wait(drainQuiet, cfg.drain())
+	dr.Wait(httpapi.DrainQuiet, cfg.drain())
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	herr := hs.Shutdown(sctx)
