@@ -48,7 +48,7 @@ type PatternOptions struct {
 // nightly, and feeds the scheduler (Weights) and the notifier
 // (ReminderLead). It is the escalation notifier's Observer.
 type PatternService struct {
-	store    PatternStore
+	store    PatternServiceStore
 	clock    flux.Clock
 	log      *slog.Logger
 	lookback time.Duration
@@ -59,7 +59,7 @@ type PatternService struct {
 
 // NewPatternService returns a PatternService over store. Register
 // PatternService.Work as the worker of PatternArgs.
-func NewPatternService(store PatternStore, opts *PatternOptions) *PatternService {
+func NewPatternService(store PatternServiceStore, opts *PatternOptions) *PatternService {
 	var o PatternOptions
 	if opts != nil {
 		o = *opts
@@ -536,7 +536,7 @@ func (s *PatternService) TaskClosed(ctx context.Context, tx flux.Stores, before,
 }
 
 // enqueueNightly enqueues the user's next nightly recomputation.
-func (s *PatternService) enqueueNightly(ctx context.Context, st PatternStores, userID string, now time.Time) error {
+func (s *PatternService) enqueueNightly(ctx context.Context, st PatternServiceStores, userID string, now time.Time) error {
 	u, err := st.Users().GetUser(ctx, userID)
 	if err != nil {
 		return err

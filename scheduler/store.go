@@ -35,18 +35,18 @@ type Store interface {
 
 var _ Store = flux.Store(nil)
 
-// PatternStores are the sub-stores the PatternService reads and writes:
-// the scheduler's, and the job queue its recomputations go through.
-type PatternStores interface {
+// PatternServiceStores are the sub-stores the PatternService reads and
+// writes: the scheduler's, and the job queue its recomputations go through.
+type PatternServiceStores interface {
 	Stores
 	Jobs() flux.JobQueue
 }
 
-// PatternStore is the database a PatternService works on: its sub-stores
-// and transactions. Every flux.Store satisfies it.
-type PatternStore interface {
-	PatternStores
+// PatternServiceStore is the database a PatternService works on: its
+// sub-stores and transactions. Every flux.Store satisfies it.
+type PatternServiceStore interface {
+	PatternServiceStores
 	Atomic(ctx context.Context, fn func(ctx context.Context, tx flux.Stores) error) error
 }
 
-var _ PatternStore = flux.Store(nil)
+var _ PatternServiceStore = flux.Store(nil)
