@@ -168,48 +168,17 @@ func (d *db) SyncPatterns(ctx context.Context, userID string, types []string, ps
 		if err != nil {
 			return err
 		}
-		stored := make(map[[2]string]*flux.Pattern, len(old))
-		var drop []string
-		for i := range old {
-			k := [2]string{old[i].Type, old[i].Key}
-			cur, dup := stored[k]
-			switch {
-			case !dup:
-				stored[k] = &old[i]
-			case len(cur.UserOverride) == 0:
-				drop = append(drop, cur.ID) // a duplicate nobody overrode
-				stored[k] = &old[i]
-			case len(old[i].UserOverride) == 0:
-				drop = append(drop, old[i].ID)
-			}
-		}
-		seen := make(map[[2]string]bool, len(news))
+		plan := flux.PlanPatternSync(old, news)
 		b := &pgx.Batch{}
-		for i := range news {
-			p := &news[i]
-			k := [2]string{p.Type, p.Key}
-			if seen[k] {
-				continue // the first of equal keys wins
-			}
-			seen[k] = true
-			cur, ok := stored[k]
-			switch {
-			case ok && len(cur.UserOverride) > 0:
-				// the user's correction stands
-			case ok:
-				b.Queue(`UPDATE patterns SET description = $3, data = $4, confidence = $5, updated_at = $6 WHERE user_id = $1 AND id = $2`,
-					userID, cur.ID, p.Description, rawArg(p.Data), p.Confidence, now)
-			default:
-				b.Queue(`INSERT INTO patterns (`+patternCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, patternArgs(p)...)
-			}
+		for _, u := range plan.Update {
+			b.Queue(`UPDATE patterns SET description = $3, data = $4, confidence = $5, updated_at = $6 WHERE user_id = $1 AND id = $2`,
+				userID, u.ID, u.Pattern.Description, rawArg(u.Pattern.Data), u.Pattern.Confidence, now)
 		}
-		for k, cur := range stored {
-			if !seen[k] && len(cur.UserOverride) == 0 {
-				drop = append(drop, cur.ID)
-			}
+		for _, p := range plan.Create {
+			b.Queue(`INSERT INTO patterns (`+patternCols+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, patternArgs(p)...)
 		}
-		if len(drop) > 0 {
-			b.Queue(`DELETE FROM patterns WHERE user_id = $1 AND id = ANY($2)`, userID, drop)
+		if len(plan.Delete) > 0 {
+			b.Queue(`DELETE FROM patterns WHERE user_id = $1 AND id = ANY($2)`, userID, plan.Delete)
 		}
 		if b.Len() == 0 {
 			return nil

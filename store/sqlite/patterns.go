@@ -188,51 +188,21 @@ func (s *stores) SyncPatterns(ctx context.Context, userID string, types []string
 		if err != nil {
 			return err
 		}
-		stored := make(map[[2]string]*flux.Pattern, len(old))
-		var drop []string
-		for i := range old {
-			k := [2]string{old[i].Type, old[i].Key}
-			cur, dup := stored[k]
-			switch {
-			case !dup:
-				stored[k] = &old[i]
-			case len(cur.UserOverride) == 0:
-				drop = append(drop, cur.ID) // a duplicate nobody overrode
-				stored[k] = &old[i]
-			case len(old[i].UserOverride) == 0:
-				drop = append(drop, old[i].ID)
+		plan := flux.PlanPatternSync(old, news)
+		for _, u := range plan.Update {
+			if _, err := q.ExecContext(ctx, "UPDATE patterns SET description = ?, data = ?, confidence = ?, updated_at = ? WHERE user_id = ? AND id = ?",
+				u.Pattern.Description, rawText(u.Pattern.Data), u.Pattern.Confidence, micros(now), userID, u.ID); err != nil {
+				return dbError("sync patterns", err)
 			}
 		}
-		seen := make(map[[2]string]bool, len(news))
-		for _, p := range news {
-			k := [2]string{p.Type, p.Key}
-			if seen[k] {
-				continue // the first of equal keys wins
-			}
-			seen[k] = true
-			cur, ok := stored[k]
-			switch {
-			case ok && len(cur.UserOverride) > 0:
-				// the user's correction stands
-			case ok:
-				if _, err := q.ExecContext(ctx, "UPDATE patterns SET description = ?, data = ?, confidence = ?, updated_at = ? WHERE user_id = ? AND id = ?",
-					p.Description, rawText(p.Data), p.Confidence, micros(now), userID, cur.ID); err != nil {
-					return dbError("sync patterns", err)
-				}
-			default:
-				if _, err := q.ExecContext(ctx, "INSERT INTO patterns ("+patternColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-					p.ID, userID, p.Type, p.Key, p.Description, rawText(p.Data), rawText(p.UserOverride), p.Confidence,
-					micros(now), micros(now)); err != nil {
-					return insertError("sync patterns", err, "a pattern with this id already exists")
-				}
+		for _, p := range plan.Create {
+			if _, err := q.ExecContext(ctx, "INSERT INTO patterns ("+patternColumns+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+				p.ID, userID, p.Type, p.Key, p.Description, rawText(p.Data), rawText(p.UserOverride), p.Confidence,
+				micros(now), micros(now)); err != nil {
+				return insertError("sync patterns", err, "a pattern with this id already exists")
 			}
 		}
-		for k, cur := range stored {
-			if !seen[k] && len(cur.UserOverride) == 0 {
-				drop = append(drop, cur.ID)
-			}
-		}
-		for _, id := range drop {
+		for _, id := range plan.Delete {
 			if _, err := q.ExecContext(ctx, "DELETE FROM patterns WHERE user_id = ? AND id = ?", userID, id); err != nil {
 				return dbError("sync patterns", err)
 			}
