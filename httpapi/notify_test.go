@@ -504,7 +504,11 @@ func TestNotifierRoutes(t *testing.T) {
 	at := time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339)
 	var due, away taskView
 	e.do("POST", "/api/v1/tasks", tok, `{"title": "Stretch", "duration_minutes": 10, "scheduled_at": "`+at+`"}`).json(t, &due)
-	e.do("POST", "/api/v1/tasks", tok, `{"title": "Buy bread", "duration_minutes": 10, "trigger_type": "location", "location_trigger": "near the bakery"}`).json(t, &away)
+	// must_not_miss: its ladder waits two minutes before the next step, so
+	// the first location escalation is still running at the second
+	// trigger below (a standard ladder is one push and ends as soon as the
+	// job queue has sent it, which may come between the two triggers).
+	e.do("POST", "/api/v1/tasks", tok, `{"title": "Buy bread", "duration_minutes": 10, "priority": "must_not_miss", "trigger_type": "location", "location_trigger": "near the bakery"}`).json(t, &away)
 	waitFor(t, "the reminder of the task inside its lead time", func() bool {
 		escs, _, _ := e.store.Escalations().ListEscalations(context.Background(), u.ID, flux.EscalationFilter{TaskID: due.ID}, flux.Page{})
 		return len(escs) == 1
