@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/fluxlife/flux"
@@ -41,14 +42,23 @@ type stores struct {
 	jobs *jobs.Slot[*sql.Tx]
 	// readStmts and writeStmts keep the statements of each pool prepared.
 	readStmts, writeStmts *stmtCache
+	// gen counts the write transactions ended on the file (see wrote).
+	gen *atomic.Uint64
+	// lists caches task lists; nil inside a transaction or when turned off.
+	lists *listCache
 }
 
 var _ flux.Stores = (*stores)(nil)
 
 // inTx returns the view of s bound to tx.
 func (s *stores) inTx(tx *sql.Tx) *stores {
-	return &stores{clock: s.clock, r: cachedTx{tx, s.writeStmts}, tx: tx, jobs: s.jobs, readStmts: s.readStmts, writeStmts: s.writeStmts}
+	return &stores{clock: s.clock, r: cachedTx{tx, s.writeStmts}, tx: tx, jobs: s.jobs, readStmts: s.readStmts, writeStmts: s.writeStmts, gen: s.gen}
 }
+
+// wrote is called once a write transaction on the file has ended, committed
+// or not (after the commit, so that a list read at the new count sees it):
+// it makes every cached task list stale.
+func (s *stores) wrote() { s.gen.Add(1) }
 
 // write runs fn in a new transaction on the writer (BEGIN IMMEDIATE: it
 // holds the write lock from the start, so what fn reads stays current until
@@ -75,6 +85,7 @@ func (s *stores) write(ctx context.Context, fn func(q querier) error) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	defer s.wrote()
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if err := fn(cachedTx{tx, s.writeStmts}); err != nil {
 		return err

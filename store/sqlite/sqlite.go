@@ -47,6 +47,10 @@ type Options struct {
 	// connection or process (SQLite's busy_timeout); 0 means
 	// DefaultBusyTimeout (5s).
 	BusyTimeout time.Duration
+	// NoListCache turns off the cache of task lists (see ListTasks), for a
+	// file that another process writes too: the cache sees only the writes
+	// made through the Stores of this process.
+	NoListCache bool
 }
 
 // Store is a flux.Store in one SQLite file. It is safe for concurrent use.
@@ -123,7 +127,11 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 			jobs:       new(jobs.Slot[*sql.Tx]),
 			readStmts:  newStmtCache(read),
 			writeStmts: newStmtCache(write),
+			gen:        generationOf(abs),
 		},
+	}
+	if !o.NoListCache {
+		s.stores.lists = newListCache(abs)
 	}
 	s.stores.r = cachedDB{read, s.stores.readStmts}
 	// The writer goes first: it turns the file into WAL mode, which the
@@ -206,6 +214,7 @@ func (s *Store) Atomic(ctx context.Context, fn func(ctx context.Context, tx flux
 	if err != nil {
 		return fmt.Errorf("sqlite: begin: %w", err)
 	}
+	defer s.stores.wrote()
 	done := false
 	defer func() {
 		if !done {

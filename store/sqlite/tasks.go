@@ -196,7 +196,26 @@ func (s *stores) GetTask(ctx context.Context, userID, id string) (*flux.Task, er
 // index (user_id, scheduled_at, id): the scheduled tasks after the cursor,
 // then, when the page is not full and no time window excludes them, the
 // unscheduled ones.
+//
+// Outside a transaction the result is cached until the next write through
+// a Store of this process on the same file (see Options.NoListCache).
 func (s *stores) ListTasks(ctx context.Context, userID string, f flux.TaskFilter, p flux.Page) ([]flux.Task, string, error) {
+	if s.lists == nil {
+		return s.listTasks(ctx, userID, f, p)
+	}
+	key := listKey(userID, f, p)
+	if ts, next, ok := s.lists.get(key); ok {
+		return ts, next, nil
+	}
+	gen := s.gen.Load()
+	ts, next, err := s.listTasks(ctx, userID, f, p)
+	if err == nil {
+		s.lists.put(key, gen, ts, next)
+	}
+	return ts, next, err
+}
+
+func (s *stores) listTasks(ctx context.Context, userID string, f flux.TaskFilter, p flux.Page) ([]flux.Task, string, error) {
 	c, hasCursor, err := decodeCursor(p)
 	if err != nil {
 		return nil, "", err
