@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/fluxlife/flux"
 	"github.com/fluxlife/flux/httpapi/auth"
@@ -73,14 +74,34 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		if r := e.do("POST", "/api/escalation-demo/escalations/"+esc.Escalation.ID+"/cancel", alice, nil); r.Code != 200 {
 			t.Fatalf("cancel = %d %s", r.Code, r.Body)
 		}
+		// Settled: no send pending, and every task of Alice's whose reminder
+		// is already due (the plan may put one within the reminder lead of
+		// now) has been reminded, so that the notifier's own sends do not
+		// land between the two exports below.
 		waitFor(t, "Alice's sends to settle", func() bool {
-			ns, _, err := e.store.Notifications().ListNotifications(context.Background(), a.ID, flux.NotificationFilter{}, flux.Page{})
+			ctx := context.Background()
+			ns, _, err := e.store.Notifications().ListNotifications(ctx, a.ID, flux.NotificationFilter{}, flux.Page{Limit: flux.MaxPageLimit})
+			if err != nil {
+				return false
+			}
+			reminded := map[string]bool{}
 			for _, n := range ns {
 				if n.Status == flux.NotificationPending {
 					return false
 				}
+				reminded[n.TaskID] = true
 			}
-			return err == nil
+			due := time.Now().Add(e.m.n.Notifier.Lead())
+			ts, _, err := e.store.Tasks().ListTasks(ctx, a.ID, flux.TaskFilter{To: &due, Statuses: []flux.TaskStatus{flux.TaskScheduled}}, flux.Page{Limit: flux.MaxPageLimit})
+			if err != nil {
+				return false
+			}
+			for _, x := range ts {
+				if x.ScheduledAt.After(time.Now().Add(-time.Hour)) && !reminded[x.ID] {
+					return false
+				}
+			}
+			return true
 		})
 		pat := flux.Pattern{UserID: a.ID, Type: "avoidance", Key: "Monday 19:00-20:00", Description: "Call the bank", Confidence: 0.6}
 		if err := e.store.Patterns().CreatePattern(context.Background(), &pat); err != nil {
