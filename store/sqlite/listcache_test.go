@@ -28,6 +28,27 @@ func listTitles(t *testing.T, s flux.TaskStore, userID string, at time.Time) map
 	return out
 }
 
+// openAt opens the store at path, closed when t ends.
+func openAt(t *testing.T, path string, o *sqlite.Options) *sqlite.Store {
+	t.Helper()
+	s, err := sqlite.Open(context.Background(), path, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// createUser stores a new user through s.
+func createUser(t *testing.T, s flux.Store, email string) *flux.User {
+	t.Helper()
+	u := flux.NewUser(flux.NewID(), email, "")
+	if err := s.Users().CreateUser(context.Background(), u); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
 func newTask(userID, title string, at time.Time) *flux.Task {
 	return &flux.Task{UserID: userID, Title: title, Status: flux.TaskScheduled, Priority: flux.PriorityStandard,
 		DurationMinutes: 30, ScheduledAt: &at, TriggerType: flux.TriggerTime}
@@ -41,21 +62,8 @@ func TestListCacheSeesEveryWrite(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "flux.db")
-	a, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := sqlite.Open(ctx, path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-
-	u := flux.NewUser(flux.NewID(), "cache@example.com", "Cache")
-	if err := a.Users().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	a, b := openAt(t, path, nil), openAt(t, path, nil)
+	u := createUser(t, a, "cache@example.com")
 	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	t1 := newTask(u.ID, "one", at)
 	if err := a.Tasks().CreateTask(ctx, t1); err != nil {
@@ -124,15 +132,8 @@ func TestListCacheSeesEveryWrite(t *testing.T) {
 func TestListCacheReadYourWrites(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flux.db"), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	u := flux.NewUser(flux.NewID(), "ryw@example.com", "RYW")
-	if err := s.Users().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, filepath.Join(t.TempDir(), "flux.db"), nil)
+	u := createUser(t, s, "ryw@example.com")
 	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	const workers, rounds = 4, 40
 	ids := make([]string, workers)
@@ -169,15 +170,8 @@ func TestListCacheReadYourWrites(t *testing.T) {
 func TestNoListCache(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "flux.db"), &sqlite.Options{NoListCache: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	u := flux.NewUser(flux.NewID(), "nocache@example.com", "No cache")
-	if err := s.Users().CreateUser(ctx, u); err != nil {
-		t.Fatal(err)
-	}
+	s := openAt(t, filepath.Join(t.TempDir(), "flux.db"), &sqlite.Options{NoListCache: true})
+	u := createUser(t, s, "nocache@example.com")
 	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
 	x := newTask(u.ID, "one", at)
 	if err := s.Tasks().CreateTask(ctx, x); err != nil {
