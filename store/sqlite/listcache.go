@@ -10,9 +10,13 @@ import (
 	"github.com/fluxlife/flux"
 )
 
-// maxCachedLists caps the task lists one Store keeps; when it is reached
-// the cache starts again empty.
-const maxCachedLists = 4096
+// maxCachedLists and maxCachedTasks cap the task lists one Store keeps and
+// the tasks in them (a page holds at most flux.MaxPageLimit, so a few MB);
+// when either is reached the cache starts again empty.
+const (
+	maxCachedLists = 4096
+	maxCachedTasks = 16384
+)
 
 // generations holds, per database file, the count of write transactions
 // that every Store of this process on that file has ended: a task list read
@@ -41,6 +45,7 @@ type listCache struct {
 	gen *atomic.Uint64
 	mu  sync.Mutex
 	m   map[string]listEntry
+	n   int // tasks in m
 }
 
 type listEntry struct {
@@ -105,10 +110,15 @@ func (c *listCache) put(key string, gen uint64, tasks []flux.Task, next string) 
 	}
 	e := listEntry{gen: gen, tasks: cloneTasks(tasks), next: next}
 	c.mu.Lock()
-	if len(c.m) >= maxCachedLists {
+	if old, ok := c.m[key]; ok {
+		c.n -= len(old.tasks)
+	}
+	if len(c.m) >= maxCachedLists || c.n+len(tasks) > maxCachedTasks {
 		clear(c.m)
+		c.n = 0
 	}
 	c.m[key] = e
+	c.n += len(tasks)
 	c.mu.Unlock()
 }
 
