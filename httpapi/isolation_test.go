@@ -76,7 +76,7 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 		}
 		// Settled: no send pending, and every task of Alice's whose reminder
 		// is already due (the plan may put one within the reminder lead of
-		// now) has been reminded, so that the notifier's own sends do not
+		// now; the notifier reminds no task past its grace) has been reminded, so that the notifier's own sends do not
 		// land between the two exports below.
 		waitFor(t, "Alice's sends to settle", func() bool {
 			ctx := context.Background()
@@ -97,7 +97,7 @@ func TestAnotherUsersDataThroughEveryRoute(t *testing.T) {
 				return false
 			}
 			for _, x := range ts {
-				if x.ScheduledAt.After(time.Now().Add(-time.Hour)) && !reminded[x.ID] {
+				if x.ScheduledAt.Add(e.m.n.Notifier.Grace()).After(time.Now()) && !reminded[x.ID] {
 					return false
 				}
 			}

@@ -54,8 +54,10 @@ type listEntry struct {
 	next  string
 }
 
-func newListCache(path string) *listCache {
-	return &listCache{gen: generationOf(path), m: map[string]listEntry{}}
+// newListCache returns an empty cache whose entries are current while gen,
+// the write count of its file, does not move.
+func newListCache(gen *atomic.Uint64) *listCache {
+	return &listCache{gen: gen, m: map[string]listEntry{}}
 }
 
 // listKey is the cache key of one ListTasks call.

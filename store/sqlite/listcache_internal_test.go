@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"strconv"
+	"sync/atomic"
 	"testing"
 
 	"github.com/fluxlife/flux"
@@ -11,7 +12,7 @@ import (
 // maxCachedLists of them and maxCachedTasks tasks, and a list put again
 // replaces the old one in the count.
 func TestListCacheBounded(t *testing.T) {
-	c := newListCache(t.TempDir() + "/bounded.db")
+	c := newListCache(new(atomic.Uint64))
 	page := make([]flux.Task, flux.MaxPageLimit)
 	for i := range 3 * maxCachedTasks / flux.MaxPageLimit {
 		c.put(strconv.Itoa(i), c.gen.Load(), page, "")

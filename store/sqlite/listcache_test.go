@@ -28,17 +28,6 @@ func listTitles(t *testing.T, s flux.TaskStore, userID string, at time.Time) map
 	return out
 }
 
-// openAt opens the store at path, closed when t ends.
-func openAt(t *testing.T, path string, o *sqlite.Options) *sqlite.Store {
-	t.Helper()
-	s, err := sqlite.Open(context.Background(), path, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 // createUser stores a new user through s.
 func createUser(t *testing.T, s flux.Store, email string) *flux.User {
 	t.Helper()

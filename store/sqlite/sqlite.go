@@ -131,7 +131,7 @@ func Open(ctx context.Context, path string, opts *Options) (*Store, error) {
 		},
 	}
 	if !o.NoListCache {
-		s.stores.lists = newListCache(abs)
+		s.stores.lists = newListCache(s.stores.gen)
 	}
 	s.stores.r = cachedDB{read, s.stores.readStmts}
 	// The writer goes first: it turns the file into WAL mode, which the

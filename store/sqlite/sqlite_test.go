@@ -18,7 +18,13 @@ import (
 // open opens a fresh store in tb's temporary directory.
 func open(tb testing.TB, clock flux.Clock) flux.Store {
 	tb.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(tb.TempDir(), "flux.db"), &sqlite.Options{Clock: clock})
+	return openAt(tb, filepath.Join(tb.TempDir(), "flux.db"), &sqlite.Options{Clock: clock})
+}
+
+// openAt opens the store at path with o, closed when tb ends.
+func openAt(tb testing.TB, path string, o *sqlite.Options) *sqlite.Store {
+	tb.Helper()
+	s, err := sqlite.Open(context.Background(), path, o)
 	if err != nil {
 		tb.Fatal(err)
 	}
