@@ -40,7 +40,7 @@ type machineryOptions struct {
 
 // newMachinery opens a store of kind with a running job queue working the
 // notification jobs.
-func newMachinery(t *testing.T, kind storeKind, o machineryOptions) *machinery {
+func newMachinery(t testing.TB, kind storeKind, o machineryOptions) *machinery {
 	t.Helper()
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	m := &machinery{}

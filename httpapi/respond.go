@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/fluxlife/flux"
@@ -49,6 +50,21 @@ func statusOf(code string) int {
 
 // writeJSON writes v with the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	bp := viewBufs.Get().(*[]byte)
+	if b, ok := appendView((*bp)[:0], v); ok {
+		b = append(b, '\n')
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.WriteHeader(status)
+		_, _ = w.Write(b)
+		if cap(b) <= maxPooledView {
+			*bp = b
+			viewBufs.Put(bp)
+		}
+		return
+	}
+	viewBufs.Put(bp)
 	b, err := json.Marshal(v)
 	if err != nil {
 		w.Header().Set("Content-Type", "application/json")

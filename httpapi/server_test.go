@@ -18,7 +18,7 @@ import (
 
 // testEnv is a server on a real store with helpers to call it.
 type testEnv struct {
-	t     *testing.T
+	t     testing.TB
 	store flux.Store
 	auth  *auth.Authenticator
 	srv   *Server
@@ -34,7 +34,7 @@ const (
 
 // newEnv returns a server on a fresh store of kind with its job queue
 // running and the notification machinery wired as fluxd wires it.
-func newEnv(t *testing.T, kind storeKind, ac auth.Config) *testEnv {
+func newEnv(t testing.TB, kind storeKind, ac auth.Config) *testEnv {
 	t.Helper()
 	m := newMachinery(t, kind, machineryOptions{})
 	ac.Store = m.store
@@ -69,7 +69,7 @@ type response struct {
 	Body   []byte
 }
 
-func (r response) json(t *testing.T, v any) {
+func (r response) json(t testing.TB, v any) {
 	t.Helper()
 	if err := json.Unmarshal(r.Body, v); err != nil {
 		t.Fatalf("decode %s: %v", r.Body, err)

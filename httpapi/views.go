@@ -31,11 +31,15 @@ type taskView struct {
 	CreatedAt       time.Time       `json:"created_at"`
 }
 
+// optString is nil for "" and a pointer to a copy of s otherwise. It
+// allocates only then: returning &s would move s to the heap on every call.
 func optString(s string) *string {
 	if s == "" {
 		return nil
 	}
-	return &s
+	p := new(string)
+	*p = s
+	return p
 }
 
 func newTaskView(t *flux.Task) taskView {

@@ -244,7 +244,7 @@ func (d *db) ListTasks(ctx context.Context, userID string, f flux.TaskFilter, p 
 		sql = fmt.Sprintf(`SELECT * FROM (%s UNION ALL %s) AS t ORDER BY scheduled_at ASC NULLS LAST, id LIMIT %s`,
 			parts[0], parts[1], limit)
 	}
-	rows, err := collect(ctx, d.q, "list tasks", scanTask, sql, a...)
+	rows, err := collectTasks(ctx, d.q, "list tasks", sql, a...)
 	if err != nil {
 		return nil, "", err
 	}
