@@ -106,17 +106,22 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
-			if s.log.Enabled(ctx, slog.LevelInfo) {
+			if s.access.Enabled(ctx, slog.LevelInfo) {
+				// A record made here rather than by Logger.LogAttrs, which
+				// would walk the stack for a source line no one reads.
+				now := time.Now()
+				line := slog.NewRecord(now, slog.LevelInfo, "http request", 0)
 				attrs := [7]slog.Attr{
 					slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-					slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
+					slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
 				}
 				n := 6
 				if info.userID != "" {
 					attrs[n], n = slog.String("user_id", info.userID), n+1
 				}
-				s.log.LogAttrs(ctx, slog.LevelInfo, "http request", attrs[:n]...)
+				line.AddAttrs(attrs[:n]...)
+				_ = s.access.Handle(ctx, line)
 			}
 			done()
 			status := rec.status

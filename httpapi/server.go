@@ -36,6 +36,10 @@ type Config struct {
 	Clock flux.Clock
 	// Logger; nil means slog.Default().
 	Logger *slog.Logger
+	// AccessLog receives the line logged for each request ("http request",
+	// at INFO); nil means Logger. fluxd gives it a handler on a buffered
+	// writer (internal/logbuf), so that a request costs no write of its own.
+	AccessLog *slog.Logger
 	// CORSOrigins are the allowed browser origins; nil means
 	// DefaultCORSOrigins. "*" allows any origin (without credentials).
 	CORSOrigins []string
@@ -115,6 +119,7 @@ type Server struct {
 	auth       *auth.Authenticator
 	clock      flux.Clock
 	log        *slog.Logger
+	access     slog.Handler // the access log's
 	checks     map[string]func(context.Context) error
 	version    string
 	rag        RAG
@@ -154,6 +159,10 @@ func New(cfg Config) *Server {
 	s.rag = cfg.RAG
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	s.access = s.log.Handler()
+	if cfg.AccessLog != nil {
+		s.access = cfg.AccessLog.Handler()
 	}
 	if s.version == "" {
 		s.version = "dev"

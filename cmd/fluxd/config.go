@@ -28,6 +28,7 @@ type config struct {
 	CORSOrigins       string
 	LogLevel          string
 	LogFormat         string
+	LogAccessFlush    string
 	DemoUserID        string
 	DemoUser          string
 	RatePerMinute     string
@@ -59,6 +60,7 @@ func (c *config) vars() []envVar {
 		{"CORS_ORIGINS", "http://localhost:3000,http://localhost:5173", "allowed browser origins (comma list or JSON array)", &c.CORSOrigins},
 		{"LOG_LEVEL", "INFO", "DEBUG, INFO, WARN or ERROR", &c.LogLevel},
 		{"LOG_FORMAT", "text", "text or json", &c.LogFormat},
+		{"LOG_ACCESS_FLUSH", "100ms", "the access log (a line per request) is written in batches, each line at most this late; 0 writes each line at once", &c.LogAccessFlush},
 		{"FLUX_DEMO_USER", "", "user id or e-mail the /scheduler/* routes act for when called without a token (off when empty)", &c.DemoUser},
 		{"FLUX_DEMO_USER_ID", "", "user id the /scheduler/* routes act for without a token (FLUX_DEMO_USER takes precedence)", &c.DemoUserID},
 		{"FLUX_RATE_PER_MINUTE", "30", "per-user calls a minute to each paid provider (LLM, Deepgram, Twilio) when configured; 0 turns the limits off", &c.RatePerMinute},
@@ -105,6 +107,9 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return nil, fmt.Errorf("LOG_FORMAT %q: want text or json", c.LogFormat)
 	}
+	if _, err := c.accessFlush(); err != nil {
+		return nil, err
+	}
 	if _, _, err := c.rateLimit(); err != nil {
 		return nil, err
 	}
@@ -112,6 +117,15 @@ func loadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*c
 		return nil, fmt.Errorf("FLUX_SHUTDOWN_DRAIN %q: want a duration such as 5s (0 for none)", c.ShutdownDrain)
 	}
 	return c, nil
+}
+
+// accessFlush is how late an access log line may be written (0: at once).
+func (c *config) accessFlush() (time.Duration, error) {
+	d, err := time.ParseDuration(strings.TrimSpace(c.LogAccessFlush))
+	if err != nil || d < 0 || d > 10*time.Second {
+		return 0, fmt.Errorf("LOG_ACCESS_FLUSH %q: want a duration of at most 10s, such as 100ms (0 for none)", c.LogAccessFlush)
+	}
+	return d, nil
 }
 
 // demoUser is the user the token-less /scheduler/* routes act for: an id

@@ -282,3 +282,76 @@ func TestSubcommands(t *testing.T) {
 		t.Fatalf("no database file: %v", err)
 	}
 }
+
+// TestAccessLog: a request's line is written within the access log's
+// batching interval, and the last lines are not lost when fluxd stops.
+func TestAccessLog(t *testing.T) {
+	vars := map[string]string{"FLUX_DATA_DIR": t.TempDir()}
+	f := start(t, vars)
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", f.logs)
+		}
+	})
+	get := func(path, token, id string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", f.url+path, nil)
+		req.Header.Set("X-Request-ID", id)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	line := func(id string) string {
+		for l := range strings.SplitSeq(f.logs.String(), "\n") {
+			if strings.Contains(l, "request_id="+id+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	get("/health", "", "access-1")
+	deadline := time.Now().Add(5 * time.Second)
+	for line("access-1") == "" {
+		if time.Now().After(deadline) {
+			t.Fatalf("no access line after 5 s:\n%s", f.logs)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if l := line("access-1"); !strings.Contains(l, `msg="http request"`) || !strings.Contains(l, "path=/health status=200") {
+		t.Fatalf("access line: %s", l)
+	}
+	alice := mintToken(t, vars, "alice@example.com")
+	get("/api/v1/account/me", alice, "access-2")
+	f.stop()
+	if l := line("access-2"); !strings.Contains(l, "status=200") || !strings.Contains(l, "user_id=") {
+		t.Fatalf("the last request's line after stopping: %q", l)
+	}
+
+	// With a long interval, lines wait for the stop; with 0, none waits.
+	vars["LOG_ACCESS_FLUSH"] = "10s"
+	f = start(t, vars)
+	get("/health", "", "access-3")
+	time.Sleep(50 * time.Millisecond)
+	if l := line("access-3"); l != "" {
+		t.Fatalf("written before the interval: %s", l)
+	}
+	f.stop()
+	if line("access-3") == "" {
+		t.Fatal("a waiting line was lost when fluxd stopped")
+	}
+	vars["LOG_ACCESS_FLUSH"] = "0"
+	f = start(t, vars)
+	get("/health", "", "access-4")
+	if line("access-4") == "" {
+		t.Fatal("LOG_ACCESS_FLUSH=0: the line waits")
+	}
+	vars["LOG_ACCESS_FLUSH"] = "1h"
+	if _, err := loadConfig(newFlagSet(), nil, env(vars)); err == nil || !strings.Contains(err.Error(), "LOG_ACCESS_FLUSH") {
+		t.Fatalf("LOG_ACCESS_FLUSH=1h: %v", err)
+	}
+}

@@ -20,6 +20,7 @@ import (
 	"github.com/fluxlife/flux/httpapi/auth"
 	"github.com/fluxlife/flux/httpapi/auth/gotrue"
 	"github.com/fluxlife/flux/httpapi/metrics"
+	"github.com/fluxlife/flux/internal/logbuf"
 	"github.com/fluxlife/flux/planner"
 	plannerai "github.com/fluxlife/flux/planner/openai"
 	"github.com/fluxlife/flux/scheduler"
@@ -132,6 +133,14 @@ func workersFor(clock flux.Clock, log *slog.Logger) func(flux.Store) (*jobs.Work
 // to serve on (tests pass one on port 0).
 func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) error {
 	log := cfg.logger(logOut)
+	// The access log (a line per request) is written in batches, each line
+	// at most LOG_ACCESS_FLUSH late; the last ones when serve returns.
+	accessLog := log
+	if d, _ := cfg.accessFlush(); d > 0 {
+		accessOut := logbuf.New(logOut, d, 64<<10)
+		defer accessOut.Close()
+		accessLog = cfg.logger(accessOut)
+	}
 	clock := flux.SystemClock{}
 	m := metrics.New()
 	var nm *notifications
@@ -208,7 +217,7 @@ func serve(ctx context.Context, cfg *config, logOut io.Writer, ln net.Listener) 
 	perMinute, burst, _ := cfg.rateLimit()
 	srv := httpapi.New(httpapi.Config{
 		Paid: paid, ExpensivePerMinute: perMinute, ExpensiveBurst: burst, Metrics: m,
-		Store: store, Auth: authn, Clock: clock, Logger: log, Version: version, Planner: pl, Goals: goals,
+		Store: store, Auth: authn, Clock: clock, Logger: log, AccessLog: accessLog, Version: version, Planner: pl, Goals: goals,
 		Scheduler: sched, DemoUser: cfg.demoUser(), SignIn: signIn,
 		CORSOrigins:   httpapi.ParseOrigins(cfg.CORSOrigins),
 		RAG:           lib,
