@@ -341,8 +341,19 @@ type args []any
 // add appends v and returns its placeholder.
 func (a *args) add(v any) string {
 	*a = append(*a, v)
+	if n := len(*a); n < len(placeholders) {
+		return placeholders[n]
+	}
 	return "$" + strconv.Itoa(len(*a))
 }
+
+// placeholders are "$1" to "$63", made once.
+var placeholders = func() (p [64]string) {
+	for i := 1; i < len(p); i++ {
+		p[i] = "$" + strconv.Itoa(i)
+	}
+	return p
+}()
 
 // conds is a list of SQL conditions joined by AND.
 type conds []string

@@ -196,8 +196,8 @@ func (d *db) ListTasks(ctx context.Context, userID string, f flux.TaskFilter, p 
 	if !flux.ValidID(userID) || (f.GoalID != "" && !flux.ValidID(f.GoalID)) || (f.SeriesID != "" && !flux.ValidID(f.SeriesID)) {
 		return []flux.Task{}, "", nil
 	}
-	var a args
-	cs := conds{"user_id = " + a.add(userID)}
+	a := make(args, 0, 8)
+	cs := append(make(conds, 0, 8), "user_id = "+a.add(userID))
 	if len(f.Statuses) > 0 {
 		cs = append(cs, "status = ANY("+a.add(strs(f.Statuses))+")")
 	}
@@ -212,9 +212,9 @@ func (d *db) ListTasks(ctx context.Context, userID string, f flux.TaskFilter, p 
 
 	// The scheduled part: none when only unscheduled tasks are asked for or
 	// the cursor is already in the unscheduled part.
-	var parts []string
+	parts := make([]string, 0, 2)
 	if !f.Unscheduled && (cur == nil || !cur.Null) {
-		sc := append(conds{"scheduled_at IS NOT NULL"}, cs...)
+		sc := append(append(make(conds, 0, len(cs)+4), "scheduled_at IS NOT NULL"), cs...)
 		if f.From != nil {
 			sc = append(sc, "scheduled_at >= "+a.add(ceilMicro(*f.From)))
 		}
@@ -224,17 +224,15 @@ func (d *db) ListTasks(ctx context.Context, userID string, f flux.TaskFilter, p 
 		if cur != nil {
 			sc = append(sc, fmt.Sprintf("(scheduled_at, id) > (%s, %s)", a.add(cur.Time), a.add(cur.ID)))
 		}
-		parts = append(parts, fmt.Sprintf(`(SELECT %s FROM tasks WHERE %s ORDER BY scheduled_at, id LIMIT %s)`,
-			taskCols, sc.sql(), limit))
+		parts = append(parts, `(SELECT `+taskCols+` FROM tasks WHERE `+sc.sql()+` ORDER BY scheduled_at, id LIMIT `+limit+`)`)
 	}
 	// The unscheduled part: none when a time window is asked for.
 	if f.From == nil && f.To == nil {
-		uc := append(conds{"scheduled_at IS NULL"}, cs...)
+		uc := append(append(make(conds, 0, len(cs)+2), "scheduled_at IS NULL"), cs...)
 		if cur != nil && cur.Null {
 			uc = append(uc, "id > "+a.add(cur.ID))
 		}
-		parts = append(parts, fmt.Sprintf(`(SELECT %s FROM tasks WHERE %s ORDER BY id LIMIT %s)`,
-			taskCols, uc.sql(), limit))
+		parts = append(parts, `(SELECT `+taskCols+` FROM tasks WHERE `+uc.sql()+` ORDER BY id LIMIT `+limit+`)`)
 	}
 	if len(parts) == 0 {
 		return []flux.Task{}, "", nil
