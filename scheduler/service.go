@@ -576,7 +576,11 @@ func listTasks(ctx context.Context, st Stores, userID string, f flux.TaskFilter,
 		if err != nil {
 			return nil, false, err
 		}
-		out = append(out, ts...)
+		if out == nil {
+			out = ts // the first page is the caller's to keep: no copy
+		} else {
+			out = append(out, ts...)
+		}
 		if len(out) > max {
 			return out[:max], true, nil
 		}
