@@ -106,15 +106,15 @@ func (s *Server) observe(next http.Handler) http.Handler {
 					s.writeError(rec, r, fmt.Errorf("panic: %v", v))
 				}
 			}
+			end := time.Now()
 			if s.access.Enabled(ctx, slog.LevelInfo) {
 				// A record made here rather than by Logger.LogAttrs, which
 				// would walk the stack for a source line no one reads.
-				now := time.Now()
-				line := slog.NewRecord(now, slog.LevelInfo, "http request", 0)
+				line := slog.NewRecord(end, slog.LevelInfo, "http request", 0)
 				attrs := [7]slog.Attr{
 					slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
 					slog.Int("status", rec.status), slog.Int("bytes", rec.bytes),
-					slog.Float64("duration_ms", float64(now.Sub(start).Microseconds())/1000),
+					slog.Float64("duration_ms", float64(end.Sub(start).Microseconds())/1000),
 				}
 				n := 6
 				if info.userID != "" {
@@ -128,7 +128,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 			if status == 0 {
 				status = http.StatusOK
 			}
-			s.metrics.ObserveRequest(r.Method, info.pattern, status, time.Since(start))
+			s.metrics.ObserveRequest(r.Method, info.pattern, status, end.Sub(start))
 		}()
 		next.ServeHTTP(rec, r)
 	})
