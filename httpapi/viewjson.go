@@ -21,8 +21,9 @@ func appendView(b []byte, v any) ([]byte, bool) {
 	case []taskView:
 		return appendTaskViews(b, v)
 	case taskList:
+		var ok bool
 		b = append(b, `{"tasks":`...)
-		b, ok := appendTaskViews(b, v.Tasks)
+		b, ok = appendTaskViews(b, v.Tasks)
 		b = append(b, `,"next_cursor":`...)
 		b = appendJSONString(b, v.NextCursor)
 		return append(b, '}'), ok

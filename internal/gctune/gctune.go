@@ -3,10 +3,11 @@
 // MiB) collects every few MiB allocated, dozens of times a second under
 // load; each cycle costs marking the roots and its assists whatever the
 // heap. After every cycle, Start's tuner sets the GC percent so that the
-// next goal is the floor while the live heap is below half of it, and
-// leaves GOGC's 100 (the heap grows to twice the live heap) above that:
-// memory is bounded by max(floor, 2 × live), as without the tuner once the
-// live heap passes half the floor. GOMEMLIMIT still applies.
+// next goal is about the floor (Go adds the stacks and globals) while the
+// live heap is below half of it, and leaves GOGC's 100 (the heap grows to
+// twice the live heap) above that: memory is bounded by about
+// max(floor, 2 × live), as without the tuner once the live heap passes
+// half the floor. GOMEMLIMIT still applies.
 package gctune
 
 import (
@@ -23,18 +24,22 @@ var (
 	mu      sync.Mutex
 	running bool
 	gen     uint64 // bumped by each Start and stop, so an old tuner ends
+	before  int    // the percent in force before the first Start
 )
 
 // Start tunes the GC percent after every collection until stop is called,
 // which restores the percent in force before. floor is in bytes. Only one
-// tuner runs at a time: Start while one runs replaces it.
+// tuner runs at a time: Start while one runs replaces it, and its stop
+// restores the percent from before the first.
 func Start(floor uint64) (stop func()) {
 	mu.Lock()
 	gen++
 	g := gen
-	running = true
-	before := debug.SetGCPercent(100)
-	debug.SetGCPercent(before)
+	if !running {
+		before = debug.SetGCPercent(100)
+		debug.SetGCPercent(before)
+		running = true
+	}
 	mu.Unlock()
 	arm(g, floor)
 	return func() {

@@ -75,3 +75,19 @@ func waitPercent(t *testing.T, ok func(uint64) bool, what string) {
 	}
 	t.Fatalf("GC percent %d, want %s", gogc(), what)
 }
+
+// TestStartReplaces: a second Start replaces the first; the first's stop
+// does nothing, the second's restores the percent from before both.
+func TestStartReplaces(t *testing.T) {
+	old := debug.SetGCPercent(70)
+	defer debug.SetGCPercent(old)
+	stopA := Start(256 << 20)
+	stopB := Start(256 << 20)
+	waitPercent(t, func(p uint64) bool { return p > 100 }, "above 100")
+	stopA()
+	waitPercent(t, func(p uint64) bool { return p > 100 }, "still tuned after the replaced tuner's stop")
+	stopB()
+	if p := gogc(); p != 70 {
+		t.Fatalf("after both: %d, want 70", p)
+	}
+}
